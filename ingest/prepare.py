@@ -1,0 +1,152 @@
+"""Turn one file (or upload) into everything needed to index it, without writing anything.
+
+Reading, metadata, conversion and chunking all happen here, so a bad file fails before the catalog
+or the index is touched: nothing already stored is lost by a corrupt upload.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from haystack import Document
+
+from ingest.chunking import Chunker
+from ingest.converters import convert_bytes
+from kb.embedding import CONTEXT_META_FIELD
+from kb.errors import InputError, MetadataError, PayloadTooLargeError
+from kb.metadata import (
+    DocumentMetadata,
+    build_metadata,
+    is_markdown,
+    read_raw_metadata,
+    split_front_matter,
+)
+from kb.models import Chunk, ConvertedDocument, chunk_point_id, sha256_hex
+
+# Bump when conversion or chunking changes output, so unchanged files are re-indexed once.
+PIPELINE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """A converted, chunked document ready to embed and record."""
+
+    meta: DocumentMetadata
+    data: bytes
+    filename: str
+    converted: ConvertedDocument
+    chunks: list[Chunk]
+    fingerprint: str
+
+    @property
+    def blob_sha256(self) -> str:
+        return sha256_hex(self.data)
+
+
+def fingerprint(data: bytes, raw_meta: dict[str, Any], filename: str, model_id: str) -> str:
+    """Changes whenever the file, its metadata as written, its name, the pipeline or the model changes.
+
+    Computed from the raw metadata (before validation and conversion) so an unchanged file is
+    recognised without converting it again; everything derived (id, title) follows from these inputs.
+    """
+    meta_json = json.dumps(raw_meta, sort_keys=True, ensure_ascii=False, default=str)
+    parts = [PIPELINE_VERSION, model_id, Path(filename).name, sha256_hex(data), meta_json]
+    return sha256_hex("\x1f".join(parts).encode())
+
+
+def humanize(stem: str) -> str:
+    """A readable fallback title from a file name: ``cm-window_report`` -> ``Cm window report``."""
+    words = stem.replace("_", " ").replace("-", " ").split()
+    return " ".join(words).capitalize() if words else stem
+
+
+class DocumentPreparer:
+    """Reads, validates, converts and chunks; shared by the CLI, the API worker and reindex."""
+
+    def __init__(self, *, chunker: Chunker, model_id: str, max_bytes: int, timeout_s: float | None) -> None:
+        self.chunker = chunker
+        self.model_id = model_id
+        self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
+
+    def read_file(self, path: Path) -> tuple[bytes, dict[str, Any]]:
+        """The file's bytes and its raw metadata (front matter or sidecar)."""
+        size = path.stat().st_size
+        if size > self.max_bytes:
+            raise PayloadTooLargeError(
+                f"{path}: file is {size / 1e6:.1f} MB; the limit is {self.max_bytes / 1e6:.0f} MB (KB_MAX_UPLOAD_BYTES)"
+            )
+        return path.read_bytes(), {} if is_markdown(path) else read_raw_metadata(path)
+
+    def prepare(
+        self, data: bytes, *, filename: str, raw_meta: dict[str, Any], source: str | None = None
+    ) -> PreparedDocument:
+        """Validate metadata, convert and chunk. Raises an InputError subclass naming ``source``."""
+        label = source or filename
+        file_fingerprint = fingerprint(data, raw_meta, filename, self.model_id)
+        try:
+            converted = convert_bytes(data, filename, timeout_s=self.timeout_s)
+        except InputError as exc:
+            raise type(exc)(f"{label}: {exc.message}") from None
+        if is_markdown(Path(filename)):
+            try:
+                front_matter = split_front_matter(data.decode("utf-8", errors="replace"))[0]
+            except MetadataError as exc:
+                raise MetadataError(exc.message, path=label) from None
+            raw_meta = {**front_matter, **raw_meta}  # explicit metadata (API form) wins
+        stem = Path(filename).name.split(".")[0] if "." in Path(filename).name else Path(filename).name
+        meta = build_metadata(
+            raw_meta,
+            source=label,
+            default_id=stem,
+            default_title=converted.title or humanize(stem),
+        )
+        chunks = self.chunker.chunk(converted, title=meta.title)
+        if not chunks:
+            raise InputError(f"{label}: no text to index")
+        return PreparedDocument(
+            meta=meta,
+            data=data,
+            filename=Path(filename).name,
+            converted=converted,
+            chunks=chunks,
+            fingerprint=file_fingerprint,
+        )
+
+
+def chunk_documents(prepared: PreparedDocument, *, version: int) -> list[Document]:
+    """Haystack documents for the store: one per chunk, payload = document metadata + position."""
+    meta = prepared.meta
+    base: dict[str, Any] = {
+        "document_id": meta.id,
+        "title": meta.title,
+        "type": meta.type.value,
+        "states": meta.states,
+        "sector": meta.sector.value,
+        "level": meta.level.value,
+        "year": meta.year,
+        "language": meta.language,
+        "tags": meta.tags,
+        "departments": meta.departments,
+        "status": meta.status.value if meta.status else None,
+        "source_url": meta.source_url,
+        "version": version,
+    }
+    documents = []
+    for chunk in prepared.chunks:
+        chunk_meta = {
+            **base,
+            "chunk_index": chunk.index,
+            "is_head": chunk.index == 0,
+            "heading_path": list(chunk.heading_path),
+            "section": " › ".join(chunk.heading_path),
+            "page": chunk.page,
+            CONTEXT_META_FIELD: chunk.context or None,
+        }
+        documents.append(
+            Document(id=chunk_point_id(meta.id, chunk.index, chunk.text), content=chunk.text, meta=chunk_meta)
+        )
+    return documents

@@ -1,0 +1,272 @@
+"""Ingestion service: files and uploads in, catalog + blobs + index updated, per-file outcomes out.
+
+The one place that writes documents. The CLI (`kb ingest`, `kb reindex`) and the API's background
+worker both call it, so both get the same idempotency (unchanged files are skipped, changed ones
+replace their old chunks) and the same audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from haystack import Document
+from haystack.document_stores.types import DuplicatePolicy
+
+from ingest.chunking import Chunker
+from ingest.converters import SUPPORTED_EXTENSIONS
+from ingest.pipeline import build_embedding_pipeline
+from ingest.prepare import DocumentPreparer, PreparedDocument, chunk_documents, fingerprint
+from ingest.sparse import Bm25DocumentEmbedder
+from kb.blobs import BlobStore
+from kb.catalog import Catalog, DocumentRecord
+from kb.errors import ConflictError, KBError
+from kb.metadata import SIDECAR_SUFFIX, DocumentMetadata
+from kb.models import ConvertedDocument
+from kb.settings import MODEL_NAME, Settings
+from kb.store import ChunkStore
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class IngestReport:
+    """Per-run outcome; ``to_json`` is the contract of ``kb ingest --json``."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, outcome: str, document_id: str, path: str, chunks: int) -> None:
+        getattr(self, outcome).append(document_id)
+        self.documents.append({"id": document_id, "path": path, "outcome": outcome, "chunks": chunks})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "removed": len(self.removed),
+            "failed": self.failed,
+            "documents": self.documents,
+        }
+
+    @property
+    def exit_code(self) -> int:
+        """0 when nothing failed, 1 when some files failed (the rest were still ingested)."""
+        return 1 if self.failed else 0
+
+
+def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[dict[str, str]]]:
+    """Supported files under ``paths`` (recursively, skipping hidden entries and sidecars)."""
+    found: list[Path] = []
+    problems: list[dict[str, str]] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path).parts
+                if any(part.startswith(".") for part in rel) or not child.is_file():
+                    continue
+                if child.name.endswith(SIDECAR_SUFFIX) or child.suffix.lower() not in SUPPORTED_EXTENSIONS:
+                    continue
+                found.append(child)
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED_EXTENSIONS:
+                found.append(path)
+            else:
+                supported = ", ".join(sorted(SUPPORTED_EXTENSIONS))
+                problems.append({"path": str(path), "error": f"unsupported file type; supported: {supported}"})
+        else:
+            problems.append({"path": str(path), "error": "no such file or folder"})
+    return found, problems
+
+
+class Ingestor:
+    """Writes documents to the catalog, the blob store and the index, keeping them consistent."""
+
+    def __init__(self, settings: Settings, *, store: ChunkStore, catalog: Catalog) -> None:
+        self.settings = settings
+        self.store = store
+        self.catalog = catalog
+        self.blobs = BlobStore(settings.blobs_dir)
+        self.chunker = Chunker(settings.resolved_model_path(), target_tokens=settings.chunk_tokens)
+        self.preparer = DocumentPreparer(
+            chunker=self.chunker,
+            model_id=MODEL_NAME,
+            max_bytes=settings.max_upload_bytes,
+            timeout_s=settings.conversion_timeout_s,
+        )
+        self.embedding = build_embedding_pipeline(settings)
+        self.sparse = Bm25DocumentEmbedder()
+
+    def warm_up(self) -> None:
+        """Load the tokenizer and the model once, before the first document."""
+        self.chunker.warm_up()
+        self.embedding.warm_up()
+        self.sparse.warm_up()
+
+    # -- files (CLI) -------------------------------------------------------------------------------
+
+    def ingest_paths(
+        self, paths: Sequence[Path], *, sync: bool = False, actor: str = "cli", progress: Progress | None = None
+    ) -> IngestReport:
+        """Ingest files and folders; with ``sync``, remove documents whose files under them are gone."""
+        report = IngestReport()
+        files, problems = discover_files(paths)
+        report.failed.extend(problems)
+        for path in files:
+            if progress:
+                progress(str(path))
+            try:
+                self._ingest_file(path, actor=actor, report=report)
+            except KBError as exc:
+                report.failed.append({"path": str(path), "error": exc.message})
+        if sync:
+            for folder in (p.resolve() for p in paths if p.is_dir()):
+                for record in self.catalog.documents_under(str(folder)):
+                    if record.source_path and not Path(record.source_path).exists():
+                        self.remove(record.id, actor=actor, reason=f"file removed: {record.source_path}")
+                        report.removed.append(record.id)
+                        report.documents.append(
+                            {"id": record.id, "path": record.source_path, "outcome": "removed", "chunks": 0}
+                        )
+        return report
+
+    def _ingest_file(self, path: Path, *, actor: str, report: IngestReport) -> None:
+        source = str(path.resolve())
+        data, raw_meta = self.preparer.read_file(path)
+        known = self.catalog.find_by_source(source)
+        if known is not None and known.active:
+            current = self.catalog.version(known.id)
+            if current.fingerprint == fingerprint(data, raw_meta, path.name, MODEL_NAME):
+                report.record("unchanged", known.id, str(path), current.chunk_count)
+                return
+        prepared = self.preparer.prepare(data, filename=path.name, raw_meta=raw_meta, source=str(path))
+        owner = self.catalog.get_document(prepared.meta.id)
+        if owner is not None and owner.active and owner.source_path not in (None, source):
+            if Path(owner.source_path).exists():
+                raise ConflictError(
+                    f"{path}: id '{prepared.meta.id}' is already used by {owner.source_path}; "
+                    "give one of them its own `id` in its metadata"
+                )
+        record, outcome = self._store(prepared, actor=actor, source_path=source)
+        if known is not None and known.active and known.id != record.id:
+            self.remove(known.id, actor=actor, reason=f"renamed to {record.id}")
+        report.record(outcome, record.id, str(path), len(prepared.chunks))
+
+    # -- uploads (API worker) ----------------------------------------------------------------------
+
+    def ingest_upload(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        raw_meta: dict[str, Any],
+        actor: str,
+        owner_key_id: str | None = None,
+        document_id: str | None = None,
+    ) -> tuple[DocumentRecord, str]:
+        """Ingest an uploaded file; ``document_id`` forces the id (a new version via PUT)."""
+        if document_id is not None:
+            raw_meta = {**raw_meta, "id": document_id}
+        prepared = self.preparer.prepare(data, filename=filename, raw_meta=raw_meta, source=filename)
+        return self._store(prepared, actor=actor, owner_key_id=owner_key_id)
+
+    def prepare_upload(self, data: bytes, *, filename: str, raw_meta: dict[str, Any]) -> PreparedDocument:
+        """Validate and convert without writing (the API checks ownership of the resulting id first)."""
+        return self.preparer.prepare(data, filename=filename, raw_meta=raw_meta, source=filename)
+
+    # -- shared ------------------------------------------------------------------------------------
+
+    def _store(
+        self,
+        prepared: PreparedDocument,
+        *,
+        actor: str,
+        source_path: str | None = None,
+        owner_key_id: str | None = None,
+    ) -> tuple[DocumentRecord, str]:
+        existing = self.catalog.get_document(prepared.meta.id)
+        version = 1 if existing is None else existing.current_version + 1
+        self.index(prepared, version=version)
+        digest = self.blobs.put(prepared.data)
+        return self.catalog.record_version(
+            meta=prepared.meta,
+            blob_sha256=digest,
+            filename=prepared.filename,
+            media_type=prepared.converted.media_type,
+            size_bytes=len(prepared.data),
+            fingerprint=prepared.fingerprint,
+            sections=prepared.converted.sections,
+            chunk_count=len(prepared.chunks),
+            actor=actor,
+            source_path=source_path,
+            owner_key_id=owner_key_id if existing is None else None,
+        )
+
+    def index(self, prepared: PreparedDocument, *, version: int, store: ChunkStore | None = None) -> int:
+        """Write the document's chunks and drop its stale ones; unchanged chunks reuse their vectors."""
+        target = store or self.store
+        documents = chunk_documents(prepared, version=version)
+        self._embed(documents, target)
+        target.write_documents(documents, policy=DuplicatePolicy.OVERWRITE)
+        keep = {d.id for d in documents}
+        stale = [d.id for d in target.scroll(_document_filter(prepared.meta.id)) if d.id not in keep]
+        if stale:
+            target.delete_documents(stale)
+        return len(documents)
+
+    def _embed(self, documents: list[Document], store: ChunkStore) -> None:
+        previous = {d.id: d for d in store.get([d.id for d in documents], with_vectors=True)}
+        fresh: list[Document] = []
+        for document in documents:
+            old = previous.get(document.id)
+            if old is not None and old.embedding is not None:
+                document.embedding = old.embedding
+            else:
+                fresh.append(document)
+        if fresh:
+            self.embedding.run({"dense": {"documents": fresh}})
+        reused = [d for d in documents if d.sparse_embedding is None]
+        if reused:
+            self.sparse.run(documents=reused)
+
+    def remove(self, document_id: str, *, actor: str, reason: str = "withdrawn") -> DocumentRecord:
+        """Withdraw a document from search; the catalog keeps its versions and audit trail."""
+        record = self.catalog.withdraw(document_id, actor=actor, reason=reason)
+        self.store.delete_by_filter(_document_filter(document_id))
+        return record
+
+    def reindex_into(self, store: ChunkStore, *, progress: Progress | None = None) -> int:
+        """Rebuild every active document's chunks into ``store`` from the catalog alone."""
+        total = 0
+        for record in self.catalog.all_active():
+            if progress:
+                progress(record.id)
+            total += self.index(self._from_catalog(record), version=record.current_version, store=store)
+        return total
+
+    def _from_catalog(self, record: DocumentRecord) -> PreparedDocument:
+        version = self.catalog.version(record.id)
+        meta = DocumentMetadata.model_validate(version.metadata)
+        converted = ConvertedDocument(
+            sections=tuple(self.catalog.sections(record.id)), media_type=version.media_type, title=meta.title
+        )
+        return PreparedDocument(
+            meta=meta,
+            data=b"",
+            filename=version.filename,
+            converted=converted,
+            chunks=self.chunker.chunk(converted, title=meta.title),
+            fingerprint=version.fingerprint,
+        )
+
+
+def _document_filter(document_id: str) -> dict[str, Any]:
+    return {"field": "meta.document_id", "operator": "==", "value": document_id}
+

@@ -1,0 +1,174 @@
+"""Hybrid retrieval: dense (MiniLM) and BM25 sparse vectors fused in Qdrant, grouped by document.
+
+The query is embedded once (dense + sparse), Qdrant fuses both candidate lists with reciprocal rank
+fusion via prefetches, and the fused chunk list is grouped so each document appears once with its
+best passages. Facets count documents (not chunks) among the candidates.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from kb.embedding import make_text_embedder
+from kb.errors import QueryError
+from kb.models import SparseVector
+from kb.settings import Settings
+from kb.store import Bm25Encoder, ChunkStore, ScoredChunk
+from search.schemas import FacetValue, Passage, SearchFilters, SearchRequest, SearchResponse, SearchResult
+from search.snippets import find_highlights, make_snippet, query_terms
+
+CANDIDATE_CHUNKS = 100  # fused chunk hits considered per query before grouping
+PASSAGES_PER_DOCUMENT = 3
+FACET_FIELDS = ("states", "sector", "type", "year")
+
+
+@dataclass
+class _Group:
+    """Chunks of one document among the candidates, best first."""
+
+    hits: list[ScoredChunk] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return self.hits[0].score
+
+
+class Searcher:
+    """Answers search and similarity queries against one store; warm it up once per process."""
+
+    def __init__(self, settings: Settings, store: ChunkStore) -> None:
+        self.settings = settings
+        self.store = store
+        self.text_embedder = make_text_embedder(settings)
+        self.bm25 = Bm25Encoder()
+
+    def warm_up(self) -> None:
+        self.text_embedder.warm_up()
+
+    # -- query vectors -------------------------------------------------------------------------------
+
+    def check_query(self, query: str) -> str:
+        """Reject what cannot be a query with a message that says what to do instead."""
+        text = " ".join(query.split())
+        if not text:
+            raise QueryError("the query is empty; type what you are looking for (filters alone: /v1/documents)")
+        if len(text) > self.settings.max_query_chars:
+            raise QueryError(
+                f"the query is {len(text)} characters long; the limit is {self.settings.max_query_chars}. "
+                "Send the key sentence or question, not the whole text"
+            )
+        return text
+
+    def embed_query(self, text: str) -> list[float]:
+        result: dict[str, Any] = self.text_embedder.run(text=text)
+        return list(result["embedding"])
+
+    def sparse_query(self, text: str) -> SparseVector | None:
+        vector = self.bm25.embed_query(text)
+        return vector if vector.indices else None  # only stop-words: dense alone decides
+
+    # -- search --------------------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """One page of documents for the query, with facets over all candidate documents."""
+        text = self.check_query(request.query)
+        hits = self.candidates(text, request.filters, mode=request.mode)
+        groups = self._group(hits)
+        terms = query_terms(text)
+        page = groups[request.offset : request.offset + request.top_k]
+        return SearchResponse(
+            query=text,
+            total=len(groups),
+            results=[self._result(group, terms) for group in page],
+            facets=self._facets(groups),
+        )
+
+    def candidates(self, text: str, filters: SearchFilters, *, mode: str = "hybrid", limit: int = CANDIDATE_CHUNKS) -> list[ScoredChunk]:
+        """Fused chunk hits (best first) for ``text`` under ``filters``."""
+        dense = self.embed_query(text) if mode in ("hybrid", "dense") else None
+        sparse = self.sparse_query(text) if mode in ("hybrid", "sparse") else None
+        if dense is None and sparse is None:
+            return []
+        return self.store.query(
+            dense=dense, sparse=sparse, filters=filters.to_store_filter(), limit=limit, prefetch_limit=limit
+        )
+
+    def similar(self, document_id: str, *, top_k: int = 5, filters: SearchFilters | None = None) -> list[SearchResult]:
+        """Documents most like ``document_id``, using its own chunk vectors (mean), excluding itself."""
+        chunks = self.store.scroll(
+            {"field": "meta.document_id", "operator": "==", "value": document_id}, with_vectors=True
+        )
+        vectors = [c.embedding for c in chunks if c.embedding is not None]
+        if not vectors:
+            return []
+        centroid = [sum(values) / len(vectors) for values in zip(*vectors, strict=True)]
+        norm = sum(v * v for v in centroid) ** 0.5 or 1.0
+        centroid = [v / norm for v in centroid]
+        scope = filters or SearchFilters()
+        hits = self.store.query(
+            dense=centroid,
+            filters=scope.to_store_filter(exclude_document=document_id),
+            limit=CANDIDATE_CHUNKS,
+            prefetch_limit=CANDIDATE_CHUNKS,
+        )
+        return [self._result(group, []) for group in self._group(hits)[:top_k]]
+
+    # -- shaping -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _group(hits: list[ScoredChunk]) -> list[_Group]:
+        groups: dict[str, _Group] = {}
+        for hit in hits:
+            doc_id = str(hit.document.meta.get("document_id"))
+            groups.setdefault(doc_id, _Group()).hits.append(hit)
+        return sorted(groups.values(), key=lambda g: g.score, reverse=True)
+
+    def _result(self, group: _Group, terms: list[str]) -> SearchResult:
+        best = group.hits[0].document
+        meta = best.meta
+        snippet, highlights = make_snippet(best.content or "", terms)
+        passages = [
+            Passage(
+                text=hit.document.content or "",
+                section=str(hit.document.meta.get("section") or ""),
+                heading_path=list(hit.document.meta.get("heading_path") or []),
+                page=hit.document.meta.get("page"),
+                score=round(hit.score, 6),
+                chunk_index=int(hit.document.meta.get("chunk_index") or 0),
+                highlights=find_highlights(hit.document.content or "", terms),
+            )
+            for hit in group.hits[:PASSAGES_PER_DOCUMENT]
+        ]
+        document_id = str(meta.get("document_id"))
+        return SearchResult(
+            document_id=document_id,
+            title=str(meta.get("title") or document_id),
+            type=str(meta.get("type") or "other"),
+            states=list(meta.get("states") or []),
+            sector=str(meta.get("sector") or "other"),
+            year=meta.get("year"),
+            score=round(group.score, 6),
+            section=str(meta.get("section") or ""),
+            snippet=snippet,
+            highlights=highlights,
+            page=meta.get("page"),
+            source_url=meta.get("source_url"),
+            url=f"{self.settings.public_url.rstrip('/')}/documents/{document_id}",
+            passages=passages,
+        )
+
+    @staticmethod
+    def _facets(groups: list[_Group]) -> dict[str, list[FacetValue]]:
+        counters: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
+        for group in groups:
+            meta = group.hits[0].document.meta
+            counters["states"].update(meta.get("states") or [])
+            for name in ("sector", "type", "year"):
+                if meta.get(name) is not None:
+                    counters[name][str(meta[name])] += 1
+        return {
+            name: [FacetValue(value=v, count=c) for v, c in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))]
+            for name, counter in counters.items()
+        }

@@ -1,0 +1,134 @@
+"""Request and response models of search, shared by the API, the CLI's ``--json`` and MCP.
+
+One definition means ``kb search --json`` and ``GET /v1/search`` cannot drift apart. Filter values
+are validated against the vocabularies with messages that name the valid values.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from kb.metadata import FIRST_YEAR
+from kb.vocab import DocType, Sector, canonical_state, parse_enum
+
+SearchMode = Literal["hybrid", "dense", "sparse"]
+
+
+class SearchFilters(BaseModel):
+    """Narrow results by state, sector, document type and year range (all optional, ANDed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    states: list[str] = Field(default_factory=list, description="Any of these states/UTs (aliases accepted).")
+    sector: Sector | None = None
+    type: DocType | None = None
+    year_from: int | None = Field(default=None, ge=FIRST_YEAR, le=2100)
+    year_to: int | None = Field(default=None, ge=FIRST_YEAR, le=2100)
+
+    @field_validator("states", mode="before")
+    @classmethod
+    def _states(cls, value: Any) -> list[str]:
+        if value is None:
+            return []
+        names = [value] if isinstance(value, str) else list(value)
+        return list(dict.fromkeys(canonical_state(str(n)) for n in names if str(n).strip()))
+
+    @field_validator("sector", mode="before")
+    @classmethod
+    def _sector(cls, value: Any) -> Sector | None:
+        return None if value in (None, "") else parse_enum(Sector, value, "sector")
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _type(cls, value: Any) -> DocType | None:
+        return None if value in (None, "") else parse_enum(DocType, value, "type")
+
+    @model_validator(mode="after")
+    def _range(self) -> SearchFilters:
+        if self.year_from and self.year_to and self.year_from > self.year_to:
+            raise ValueError(f"year_from ({self.year_from}) is after year_to ({self.year_to})")
+        return self
+
+    def is_empty(self) -> bool:
+        return not (self.states or self.sector or self.type or self.year_from or self.year_to)
+
+    def to_store_filter(self, *, exclude_document: str | None = None) -> dict[str, Any] | None:
+        """The same filters in Haystack syntax (``meta.`` fields), as the store expects."""
+        conditions: list[dict[str, Any]] = []
+        if self.states:
+            conditions.append({"field": "meta.states", "operator": "in", "value": self.states})
+        if self.sector:
+            conditions.append({"field": "meta.sector", "operator": "==", "value": self.sector.value})
+        if self.type:
+            conditions.append({"field": "meta.type", "operator": "==", "value": self.type.value})
+        if self.year_from:
+            conditions.append({"field": "meta.year", "operator": ">=", "value": self.year_from})
+        if self.year_to:
+            conditions.append({"field": "meta.year", "operator": "<=", "value": self.year_to})
+        if exclude_document:
+            conditions.append({"field": "meta.document_id", "operator": "!=", "value": exclude_document})
+        if not conditions:
+            return None
+        return conditions[0] if len(conditions) == 1 else {"operator": "AND", "conditions": conditions}
+
+
+class SearchRequest(BaseModel):
+    """``POST /v1/search`` body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(description="What you are looking for, in your own words or by name.",
+                       examples=["how did a state cut mutation pendency"])  # fmt: skip
+    top_k: int = Field(default=10, ge=1, le=50, description="Documents per page.")
+    offset: int = Field(default=0, ge=0, le=500, description="Documents to skip (paging).")
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    mode: SearchMode = Field(default="hybrid", description="hybrid (default), dense or sparse (BM25).")
+
+
+class Passage(BaseModel):
+    """A matching passage of a document, with where it sits."""
+
+    text: str
+    section: str = ""
+    heading_path: list[str] = Field(default_factory=list)
+    page: int | None = None
+    score: float
+    chunk_index: int
+    highlights: list[tuple[int, int]] = Field(
+        default_factory=list, description="[start, end) character offsets of query terms in `text`."
+    )
+
+
+class SearchResult(BaseModel):
+    """One document, represented by its best passages."""
+
+    document_id: str
+    title: str
+    type: str
+    states: list[str]
+    sector: str
+    year: int | None
+    score: float
+    section: str = Field(description="Heading path of the best passage.")
+    snippet: str = Field(description="Excerpt of the best passage around the query terms.")
+    highlights: list[tuple[int, int]] = Field(default_factory=list, description="Offsets in `snippet`.")
+    page: int | None = None
+    source_url: str | None = None
+    url: str = Field(description="The document's page in the web UI.")
+    passages: list[Passage] = Field(default_factory=list)
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class SearchResponse(BaseModel):
+    """``GET/POST /v1/search`` and ``kb search --json``."""
+
+    query: str
+    total: int = Field(description="Matching documents found (before paging).")
+    results: list[SearchResult]
+    facets: dict[str, list[FacetValue]] = Field(default_factory=dict)

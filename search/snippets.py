@@ -1,0 +1,75 @@
+"""Snippets with the query's terms highlighted, as text plus character offsets.
+
+Offsets rather than markup, so the web UI, the CLI and JSON clients each render highlights their own
+way and nothing has to be HTML-escaped twice. Matching is by word prefix (``register`` finds
+``registration``), a cheap stand-in for stemming that is good enough to show *why* a passage matched.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+STOPWORDS = frozenset(
+    """a an and are as at be but by can did do does for from had has have how i if in into is it its
+    of on or our so such that the their them then there these they this to was we were what when where
+    which who why will with would you your about other another state states""".split()
+)
+
+
+def query_terms(query: str) -> list[str]:
+    """Distinct content words of the query, lower-cased, in order."""
+    terms: list[str] = []
+    for word in _WORD.findall(query.lower()):
+        if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        if word not in terms:
+            terms.append(word)
+    return terms
+
+
+def _stem_prefix(term: str) -> str:
+    return term if len(term) <= 4 else term[: max(4, len(term) - 3)]
+
+
+def find_highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Offsets of words in ``text`` that match a query term (exactly or by stem prefix)."""
+    if not terms:
+        return []
+    prefixes = [(t, _stem_prefix(t)) for t in terms]
+    spans: list[tuple[int, int]] = []
+    for match in _WORD.finditer(text):
+        word = match.group().lower()
+        for term, prefix in prefixes:
+            if word == term or (len(term) > 4 and word.startswith(prefix)):
+                spans.append((match.start(), match.end()))
+                break
+    return spans
+
+
+def make_snippet(text: str, terms: list[str], *, width: int = 300) -> tuple[str, list[tuple[int, int]]]:
+    """The ``width``-character window of ``text`` with the most query terms, and their offsets in it."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    spans = find_highlights(flat, terms)
+    if len(flat) <= width:
+        return flat, spans
+    start = 0
+    if spans:
+        best = 0
+        for i, (s, _) in enumerate(spans):
+            count = sum(1 for a, b in spans[i:] if b <= s + width)
+            if count > best:
+                best, start = count, max(0, s - width // 5)
+    end = min(len(flat), start + width)
+    start = max(0, end - width) if end == len(flat) else start
+    if start > 0:
+        space = flat.rfind(" ", 0, start + 1)
+        start = space + 1 if space >= 0 and start - space < 30 else start
+    if end < len(flat):
+        space = flat.rfind(" ", start, end)
+        end = space if space > start + width // 2 else end
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(flat) else ""
+    shift = len(prefix) - start
+    inside = [(a + shift, b + shift) for a, b in spans if a >= start and b <= end]
+    return prefix + flat[start:end] + suffix, inside

@@ -170,16 +170,26 @@ class Ingestor:
         actor: str,
         owner_key_id: str | None = None,
         document_id: str | None = None,
+        must_be_new: bool = False,
     ) -> tuple[DocumentRecord, str]:
-        """Ingest an uploaded file; ``document_id`` forces the id (a new version via PUT)."""
+        """Ingest an uploaded file; ``document_id`` forces the id (a new version via PUT).
+
+        ``must_be_new`` refuses an id that is taken (POST must not silently overwrite). Sending the
+        same file with the same metadata again is recognised and writes nothing.
+        """
         if document_id is not None:
             raw_meta = {**raw_meta, "id": document_id}
         prepared = self.preparer.prepare(data, filename=filename, raw_meta=raw_meta, source=filename)
+        existing = self.catalog.get_document(prepared.meta.id)
+        if must_be_new and existing is not None and existing.active:
+            raise ConflictError(
+                f"a document with id '{prepared.meta.id}' exists; send a new version with "
+                f"PUT /v1/documents/{prepared.meta.id}"
+            )
+        if existing is not None and existing.active:
+            if self.catalog.version(existing.id).fingerprint == prepared.fingerprint:
+                return existing, "unchanged"
         return self._store(prepared, actor=actor, owner_key_id=owner_key_id)
-
-    def prepare_upload(self, data: bytes, *, filename: str, raw_meta: dict[str, Any]) -> PreparedDocument:
-        """Validate and convert without writing (the API checks ownership of the resulting id first)."""
-        return self.preparer.prepare(data, filename=filename, raw_meta=raw_meta, source=filename)
 
     # -- shared ------------------------------------------------------------------------------------
 

@@ -250,5 +250,28 @@ def reindex(kb_dir: Path | None) -> None:
     click.echo(f"reindexed {chunks} chunks")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@kb_dir_option
+def serve(host: str, port: int, kb_dir: Path | None) -> None:
+    """Serve the API, the MCP endpoint and the web UI (owns the KB while it runs)."""
+    import uvicorn
+
+    from search.api import create_app
+
+    settings = make_settings(kb_dir)
+    if settings.torch_threads == 0:
+        settings = settings.model_copy(update={"torch_threads": 1})  # see kb.embedding on thread contention
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _register_subcommands() -> None:
+    """Command groups defined in their own modules register themselves on import."""
+    from search import cli_keys  # noqa: F401
+
+
+_register_subcommands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,100 @@
+"""``create_app(settings)``: the FastAPI app behind ``kb serve`` (API, docs, metrics; web UI mounts here).
+
+The lifespan opens the store and the catalog and warms up the model once; they live on ``app.state``
+for the handlers. The app owns the embedded KB while it runs (Qdrant Edge's lock), so local CLI
+writes are refused with a message that points at the API instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from kb.settings import Settings
+from search.api.limits import UploadLimitMiddleware
+from search.api.metrics import install_metrics
+from search.api.problems import install_problem_handlers
+from search.api.routes import admin, documents, jobs
+from search.api.routes import search as search_routes
+
+DESCRIPTION = """
+Search e-governance practices, case studies, policies and MoUs of Indian states and UTs by meaning,
+and contribute documents with an API key.
+
+* Reading is open (unless the server sets `KB_REQUIRE_KEY_FOR_READ=true`).
+* Writes need `Authorization: Bearer <key>`; keys are created with `kb keys create`.
+* Errors are `application/problem+json` with `type`, `title`, `status` and `detail`.
+"""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from ingest.service import Ingestor
+    from kb.catalog import Catalog
+    from kb.embedding import DENSE_DIM
+    from kb.store import open_store
+    from search.jobs import JobRunner
+    from search.retrieval import Searcher
+
+    settings: Settings = app.state.settings
+    store = open_store(settings, dense_dim=DENSE_DIM)
+    catalog = Catalog(settings.catalog_path)
+    try:
+        searcher = Searcher(settings, store)
+        searcher.warm_up()
+        ingestor = Ingestor(settings, store=store, catalog=catalog)
+        ingestor.warm_up()
+        runner = JobRunner(ingestor, catalog)
+        runner.start()
+        app.state.store, app.state.catalog = store, catalog
+        app.state.searcher, app.state.ingestor, app.state.jobs = searcher, ingestor, runner
+        app.state.ready = True
+        yield
+        app.state.ready = False
+        runner.stop()
+    finally:
+        catalog.close()
+        store.close()
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app for ``settings``; nothing is loaded until the lifespan starts."""
+    app = FastAPI(
+        title="E-governance Practice Exchange",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.ready = False
+    install_problem_handlers(app)
+    install_metrics(app)
+    app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    for router in (search_routes.router, documents.router, jobs.router, admin.router):
+        app.include_router(router)
+    _install_offline_docs(app)
+    return app
+
+
+def _install_offline_docs(app: FastAPI) -> None:
+    """Swagger UI from assets shipped in the fastapi-offline wheel: no CDN, works air-gapped."""
+    assets = resources.files("fastapi_offline") / "static"
+    app.mount("/_docs-assets", StaticFiles(directory=str(assets)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url="/_docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/_docs-assets/swagger-ui.css",
+            swagger_favicon_url="/_docs-assets/favicon.png",
+        )

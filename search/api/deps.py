@@ -1,0 +1,71 @@
+"""Dependencies of the route handlers: the app's services and the caller's API key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from kb.catalog import Catalog, KeyRecord
+from kb.errors import AuthError, ForbiddenError
+from kb.settings import Settings
+from search.jobs import JobRunner
+from search.retrieval import Searcher
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_catalog(request: Request) -> Catalog:
+    return request.app.state.catalog  # type: ignore[no-any-return]
+
+
+def get_searcher(request: Request) -> Searcher:
+    return request.app.state.searcher  # type: ignore[no-any-return]
+
+
+def get_jobs(request: Request) -> JobRunner:
+    return request.app.state.jobs  # type: ignore[no-any-return]
+
+
+def optional_key(request: Request) -> KeyRecord | None:
+    """The caller's key if one is sent; a wrong or revoked key is a 401, never ignored."""
+    header = request.headers.get("authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("send the API key as 'Authorization: Bearer <key>'")
+    key = get_catalog(request).verify_key(token.strip())
+    if key is None:
+        raise AuthError("the API key is not valid (wrong or revoked)")
+    return key
+
+
+def required_key(key: Annotated[KeyRecord | None, Depends(optional_key)]) -> KeyRecord:
+    if key is None:
+        raise AuthError("this request needs an API key: 'Authorization: Bearer <key>' (kb keys create)")
+    return key
+
+
+def admin_key(key: Annotated[KeyRecord, Depends(required_key)]) -> KeyRecord:
+    if not key.is_admin:
+        raise ForbiddenError("only admin keys may do this")
+    return key
+
+
+def reader(request: Request, key: Annotated[KeyRecord | None, Depends(optional_key)]) -> KeyRecord | None:
+    """Reading is open unless KB_REQUIRE_KEY_FOR_READ=true."""
+    if key is None and get_settings(request).require_key_for_read:
+        raise AuthError("this knowledge base requires an API key for reading")
+    return key
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+SearcherDep = Annotated[Searcher, Depends(get_searcher)]
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+ReaderKey = Annotated[KeyRecord | None, Depends(reader)]
+CurrentKey = Annotated[KeyRecord, Depends(required_key)]
+AdminKey = Annotated[KeyRecord, Depends(admin_key)]

@@ -1,0 +1,82 @@
+"""``/v1/search`` (GET for links and bookmarks, POST for clients) and ``/v1/facets``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from search.api.deps import CatalogDep, ReaderKey, SearcherDep
+from search.api.schemas import FacetsResponse
+from search.schemas import FacetValue, SearchMode, SearchRequest, SearchResponse
+from search.validation import build_filters
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+QueryText = Annotated[str, Query(description="What you are looking for.", examples=["grievance redressal by video"])]
+StateParam = Annotated[list[str] | None, Query(description="State/UT; repeat for several.", examples=[["Haryana"]])]
+
+
+@router.get("/search", response_model=SearchResponse, summary="Search practices (query string)")
+def search_get(
+    searcher: SearcherDep,
+    _key: ReaderKey,
+    q: QueryText,
+    top_k: Annotated[int, Query(ge=1, le=50)] = 10,
+    offset: Annotated[int, Query(ge=0, le=500)] = 0,
+    state: StateParam = None,
+    sector: str | None = None,
+    type: str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    mode: SearchMode = "hybrid",
+) -> SearchResponse:
+    """One result per document with its best section and a highlighted snippet, plus facet counts."""
+    filters = build_filters(states=state, sector=sector, type=type, year_from=year_from, year_to=year_to)
+    request = SearchRequest(query=q, top_k=top_k, offset=offset, filters=filters, mode=mode)
+    return searcher.search(request)
+
+
+@router.post("/search", response_model=SearchResponse, summary="Search practices (JSON body)")
+def search_post(searcher: SearcherDep, _key: ReaderKey, body: SearchRequest) -> SearchResponse:
+    """Same as GET, with filters as a JSON object."""
+    return searcher.search(body)
+
+
+@router.get("/facets", response_model=FacetsResponse, summary="Document counts by state, sector, type, year")
+def facets(
+    catalog: CatalogDep,
+    searcher: SearcherDep,
+    _key: ReaderKey,
+    q: str | None = None,
+    state: StateParam = None,
+    sector: str | None = None,
+    type: str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+) -> FacetsResponse:
+    """Counts for the filters (and the query, when ``q`` is given) so a UI can show what is there."""
+    filters = build_filters(states=state, sector=sector, type=type, year_from=year_from, year_to=year_to)
+    if q and q.strip():
+        return FacetsResponse(facets=searcher.search(SearchRequest(query=q, top_k=1, filters=filters)).facets)
+    records, _ = catalog.list_documents(
+        states=filters.states,
+        sector=filters.sector.value if filters.sector else None,
+        type=filters.type.value if filters.type else None,
+        year_from=filters.year_from,
+        year_to=filters.year_to,
+        limit=100_000,
+    )
+    counts: dict[str, dict[str, int]] = {"states": {}, "sector": {}, "type": {}, "year": {}}
+    for record in records:
+        for state_name in record.states:
+            counts["states"][state_name] = counts["states"].get(state_name, 0) + 1
+        for name, value in (("sector", record.sector), ("type", record.type), ("year", record.year)):
+            if value is not None:
+                counts[name][str(value)] = counts[name].get(str(value), 0) + 1
+    return FacetsResponse(
+        facets={
+            name: [FacetValue(value=v, count=c) for v, c in sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))]
+            for name, values in counts.items()
+        }
+    )

@@ -1,0 +1,133 @@
+"""Response bodies of the document, job and audit resources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from kb.catalog import AuditEntry, DocumentRecord, JobRecord, VersionRecord
+from kb.models import Section
+from search.schemas import FacetValue, SearchResult
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str
+    type: str
+    sector: str
+    states: list[str]
+    year: int | None
+    status: str = Field(description="active or withdrawn")
+    version: int
+    updated_at: str
+    url: str = Field(description="The document's page in the web UI.")
+
+    @classmethod
+    def of(cls, record: DocumentRecord) -> DocumentSummary:
+        return cls(
+            id=record.id, title=record.title, type=record.type, sector=record.sector, states=record.states,
+            year=record.year, status=record.status, version=record.current_version,
+            updated_at=record.updated_at, url=f"/documents/{record.id}",
+        )  # fmt: skip
+
+
+class DocumentList(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    documents: list[DocumentSummary]
+
+
+class SectionOut(BaseModel):
+    position: int
+    heading_path: list[str]
+    section: str
+    page: int | None
+    text: str
+
+    @classmethod
+    def of(cls, position: int, section: Section) -> SectionOut:
+        return cls(position=position, heading_path=list(section.heading_path), section=section.heading,
+                   page=section.page, text=section.text)  # fmt: skip
+
+
+class VersionOut(BaseModel):
+    version: int
+    filename: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+    chunks: int
+    created_at: str
+    created_by: str
+    file_url: str
+
+    @classmethod
+    def of(cls, v: VersionRecord) -> VersionOut:
+        return cls(
+            version=v.version, filename=v.filename, media_type=v.media_type, size_bytes=v.size_bytes,
+            sha256=v.blob_sha256, chunks=v.chunk_count, created_at=v.created_at, created_by=v.created_by,
+            file_url=f"/v1/documents/{v.document_id}/file?version={v.version}",
+        )  # fmt: skip
+
+
+class DocumentDetail(BaseModel):
+    id: str
+    title: str
+    status: str
+    version: int
+    metadata: dict[str, Any] = Field(description="All metadata fields, including extra ones.")
+    sections: list[SectionOut]
+    versions: list[VersionOut]
+    url: str
+    file_url: str
+    created_at: str
+    updated_at: str
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str = Field(description="create or update")
+    status: str = Field(description="queued, running, done or failed")
+    document_id: str | None
+    error: str | None = Field(description="Why the job failed, when it did.")
+    detail: dict[str, Any]
+    created_at: str
+    updated_at: str
+    url: str
+
+    @classmethod
+    def of(cls, job: JobRecord) -> JobOut:
+        return cls(id=job.id, kind=job.kind, status=job.status, document_id=job.document_id, error=job.error,
+                   detail=job.detail, created_at=job.created_at, updated_at=job.updated_at,
+                   url=f"/v1/jobs/{job.id}")  # fmt: skip
+
+
+class AuditOut(BaseModel):
+    seq: int
+    at: str
+    actor: str
+    action: str
+    document_id: str | None
+    version: int | None
+    detail: dict[str, Any]
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditOut:
+        return cls(seq=entry.seq, at=entry.at, actor=entry.actor, action=entry.action,
+                   document_id=entry.document_id, version=entry.version, detail=entry.detail)  # fmt: skip
+
+
+class WithdrawnOut(BaseModel):
+    id: str
+    status: str
+
+
+class SimilarResponse(BaseModel):
+    document_id: str
+    results: list[SearchResult]
+
+
+class FacetsResponse(BaseModel):
+    facets: dict[str, list[FacetValue]]

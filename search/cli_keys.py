@@ -1,0 +1,68 @@
+"""``kb keys create|list|revoke``: API keys, shown once and stored hashed.
+
+Keys live in the catalog only, so they can be managed while ``kb serve`` is running.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kb.catalog import Catalog
+from search.cli import emit_json, kb_dir_option, main, make_settings
+
+
+@main.group()
+def keys() -> None:
+    """Manage API keys for contributors and admins."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice(["contributor", "admin"]), default="contributor", show_default=True)
+@click.option("--state", "states", multiple=True, help="State/UT the contributor may publish for (repeatable).")
+@click.option("--label", default="", help="Who holds the key, e.g. 'DITECH Haryana'.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"id", "key", "role", "states"}.')
+@kb_dir_option
+def create_key(role: str, states: tuple[str, ...], label: str, as_json: bool, kb_dir: Path | None) -> None:
+    """Create a key and print it once; it cannot be shown again."""
+    from search.validation import build_filters
+
+    canonical = build_filters(states=list(states)).states
+    with Catalog(make_settings(kb_dir).catalog_path) as catalog:
+        record, plaintext = catalog.create_key(role=role, states=canonical, label=label)
+    if as_json:
+        emit_json({"id": record.id, "key": plaintext, "role": record.role, "states": record.states})
+        return
+    click.echo(plaintext)
+    click.echo(f"id {record.id}, role {record.role}, states {', '.join(record.states) or 'all'}. "
+               "Store it now: it is not shown again.", err=True)  # fmt: skip
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@kb_dir_option
+def list_keys(as_json: bool, kb_dir: Path | None) -> None:
+    """List keys (never their secrets)."""
+    with Catalog(make_settings(kb_dir).catalog_path) as catalog:
+        records = catalog.list_keys()
+    if as_json:
+        emit_json([
+            {"id": r.id, "role": r.role, "states": r.states, "label": r.label, "created_at": r.created_at,
+             "revoked_at": r.revoked_at}
+            for r in records
+        ])  # fmt: skip
+        return
+    for r in records:
+        state = f"revoked {r.revoked_at}" if r.revoked_at else "active"
+        click.echo(f"{r.id}  {r.role:<11} {', '.join(r.states) or 'all':<30} {r.label}  ({state})")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@kb_dir_option
+def revoke_key(key_id: str, kb_dir: Path | None) -> None:
+    """Revoke a key by id; requests with it are refused from now on."""
+    with Catalog(make_settings(kb_dir).catalog_path) as catalog:
+        catalog.revoke_key(key_id)
+    click.echo(f"revoked {key_id}")

@@ -8,7 +8,7 @@ replace their old chunks) and the same audit trail.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +113,12 @@ class Ingestor:
     # -- files (CLI) -------------------------------------------------------------------------------
 
     def ingest_paths(
-        self, paths: Sequence[Path], *, sync: bool = False, actor: str = "cli", progress: Progress | None = None
+        self,
+        paths: Sequence[Path],
+        *,
+        sync: bool = False,
+        actor: str = "cli",
+        progress: Progress | None = None,
     ) -> IngestReport:
         """Ingest files and folders; with ``sync``, remove documents whose files under them are gone."""
         report = IngestReport()
@@ -148,12 +153,12 @@ class Ingestor:
                 return
         prepared = self.preparer.prepare(data, filename=path.name, raw_meta=raw_meta, source=str(path))
         owner = self.catalog.get_document(prepared.meta.id)
-        if owner is not None and owner.active and owner.source_path not in (None, source):
-            if Path(owner.source_path).exists():
-                raise ConflictError(
-                    f"{path}: id '{prepared.meta.id}' is already used by {owner.source_path}; "
-                    "give one of them its own `id` in its metadata"
-                )
+        taken = owner is not None and owner.active and owner.source_path not in (None, source)
+        if taken and owner is not None and owner.source_path and Path(owner.source_path).exists():
+            raise ConflictError(
+                f"{path}: id '{prepared.meta.id}' is already used by {owner.source_path}; "
+                "give one of them its own `id` in its metadata"
+            )
         record, outcome = self._store(prepared, actor=actor, source_path=source)
         if known is not None and known.active and known.id != record.id:
             self.remove(known.id, actor=actor, reason=f"renamed to {record.id}")
@@ -186,10 +191,12 @@ class Ingestor:
                 f"a document with id '{prepared.meta.id}' exists; send a new version with "
                 f"PUT /v1/documents/{prepared.meta.id}"
             )
-        if existing is not None and existing.active:
-            if self.catalog.version(existing.id).fingerprint == prepared.fingerprint:
-                return existing, "unchanged"
+        if existing is not None and existing.active and self._unchanged(existing.id, prepared.fingerprint):
+            return existing, "unchanged"
         return self._store(prepared, actor=actor, owner_key_id=owner_key_id)
+
+    def _unchanged(self, document_id: str, new_fingerprint: str) -> bool:
+        return self.catalog.version(document_id).fingerprint == new_fingerprint
 
     # -- shared ------------------------------------------------------------------------------------
 
@@ -222,8 +229,7 @@ class Ingestor:
     def index(self, prepared: PreparedDocument, *, version: int, store: ChunkStore | None = None) -> int:
         """Write the document's chunks and drop its stale ones; unchanged chunks reuse their vectors."""
         target = store or self.store
-        documents = chunk_documents(prepared, version=version)
-        self._embed(documents, target)
+        documents = self._embed(chunk_documents(prepared, version=version), target)
         target.write_documents(documents, policy=DuplicatePolicy.OVERWRITE)
         keep = {d.id for d in documents}
         stale = [d.id for d in target.scroll(_document_filter(prepared.meta.id)) if d.id not in keep]
@@ -231,20 +237,22 @@ class Ingestor:
             target.delete_documents(stale)
         return len(documents)
 
-    def _embed(self, documents: list[Document], store: ChunkStore) -> None:
+    def _embed(self, documents: list[Document], store: ChunkStore) -> list[Document]:
+        """Dense + sparse vectors for ``documents``; chunks already in the index keep their dense vector.
+
+        Haystack components return new Document objects rather than mutating them, so this returns
+        the embedded documents in the input order.
+        """
         previous = {d.id: d for d in store.get([d.id for d in documents], with_vectors=True)}
-        fresh: list[Document] = []
-        for document in documents:
-            old = previous.get(document.id)
-            if old is not None and old.embedding is not None:
-                document.embedding = old.embedding
-            else:
-                fresh.append(document)
+        fresh = [d for d in documents if previous.get(d.id) is None or previous[d.id].embedding is None]
+        embedded: dict[str, Document] = {}
         if fresh:
-            self.embedding.run({"dense": {"documents": fresh}})
-        reused = [d for d in documents if d.sparse_embedding is None]
+            output = self.embedding.run({"dense": {"documents": fresh}})["sparse"]["documents"]
+            embedded = {d.id: d for d in output}
+        reused = [replace(d, embedding=previous[d.id].embedding) for d in documents if d.id not in embedded]
         if reused:
-            self.sparse.run(documents=reused)
+            embedded.update({d.id: d for d in self.sparse.run(documents=reused)["documents"]})
+        return [embedded[d.id] for d in documents]
 
     def remove(self, document_id: str, *, actor: str, reason: str = "withdrawn") -> DocumentRecord:
         """Withdraw a document from search; the catalog keeps its versions and audit trail."""
@@ -279,4 +287,3 @@ class Ingestor:
 
 def _document_filter(document_id: str) -> dict[str, Any]:
     return {"field": "meta.document_id", "operator": "==", "value": document_id}
-

@@ -7,6 +7,7 @@ is applied by Qdrant at query time (``Modifier.IDF``), so adding documents never
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from haystack import Document, component
@@ -41,6 +42,9 @@ class Bm25DocumentEmbedder:
         self.warm_up()
         assert self._encoder is not None
         vectors = self._encoder.embed_documents([sparse_text(d) for d in documents])
-        for document, vector in zip(documents, vectors, strict=True):
-            document.sparse_embedding = SparseEmbedding(indices=vector.indices, values=vector.values)
-        return {"documents": documents}
+        return {
+            "documents": [
+                replace(document, sparse_embedding=SparseEmbedding(indices=vector.indices, values=vector.values))
+                for document, vector in zip(documents, vectors, strict=True)
+            ]
+        }

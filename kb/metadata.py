@@ -70,8 +70,7 @@ class DocumentMetadata(BaseModel):
     def _check_id(cls, value: str) -> str:
         if not ID_PATTERN.match(value):
             raise ValueError(
-                f"'{value}' is not a valid id; use lower-case letters, digits and hyphens, "
-                f"e.g. '{slugify(value)}'"
+                f"'{value}' is not a valid id; use lower-case letters, digits and hyphens, e.g. '{slugify(value)}'"
             )
         return value
 

@@ -56,7 +56,7 @@ def kb_dir_option(func: F) -> F:
 
 
 def make_settings(kb_dir: Path | None, **overrides: Any) -> Settings:
-    values = {"kb_dir": kb_dir} if kb_dir else {}
+    values: dict[str, Any] = {"kb_dir": kb_dir} if kb_dir else {}
     return Settings(**values, **overrides)
 
 
@@ -93,8 +93,9 @@ def main() -> None:
 @click.option("--server", default=None, help="Send the files to a running server's API instead.")
 @click.option("--key", default=None, envvar="KB_API_KEY", help="API key for --server (or $KB_API_KEY).")
 @kb_dir_option
-def ingest(paths: tuple[Path, ...], sync: bool, as_json: bool, server: str | None, key: str | None,
-           kb_dir: Path | None) -> None:  # fmt: skip
+def ingest(
+    paths: tuple[Path, ...], sync: bool, as_json: bool, server: str | None, key: str | None, kb_dir: Path | None
+) -> None:
     """Ingest files and folders (recursively). Unchanged files are skipped; changed ones replaced."""
     if server:
         from search.remote import ingest_via_server
@@ -154,8 +155,12 @@ def validate(paths: tuple[Path, ...], as_json: bool, kb_dir: Path | None) -> Non
     settings = make_settings(kb_dir)
     chunker = Chunker(settings.resolved_model_path(), target_tokens=settings.chunk_tokens)
     chunker.warm_up()
-    preparer = DocumentPreparer(chunker=chunker, model_id=MODEL_NAME, max_bytes=settings.max_upload_bytes,
-                                timeout_s=settings.conversion_timeout_s)  # fmt: skip
+    preparer = DocumentPreparer(
+        chunker=chunker,
+        model_id=MODEL_NAME,
+        max_bytes=settings.max_upload_bytes,
+        timeout_s=settings.conversion_timeout_s,
+    )
     files, failed = discover_files(list(paths))
     valid: list[dict[str, Any]] = []
     for path in files:
@@ -187,8 +192,18 @@ def validate(paths: tuple[Path, ...], as_json: bool, kb_dir: Path | None) -> Non
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "sparse"]), default="hybrid", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the same body as GET /v1/search.")
 @kb_dir_option
-def search(query: str, top_k: int, states: tuple[str, ...], sector: str | None, doc_type: str | None,
-           year_from: int | None, year_to: int | None, mode: str, as_json: bool, kb_dir: Path | None) -> None:  # fmt: skip
+def search(
+    query: str,
+    top_k: int,
+    states: tuple[str, ...],
+    sector: str | None,
+    doc_type: str | None,
+    year_from: int | None,
+    year_to: int | None,
+    mode: str,
+    as_json: bool,
+    kb_dir: Path | None,
+) -> None:
     """Search the knowledge base; one result per document with its best section."""
     from search.retrieval import Searcher
     from search.schemas import SearchRequest
@@ -221,7 +236,7 @@ def stats(as_json: bool, kb_dir: Path | None) -> None:
     """Documents, chunks and index size, with counts by type, sector and state."""
     settings = make_settings(kb_dir)
     with open_kb(settings) as (catalog, store):
-        data = {
+        data: dict[str, Any] = {
             **catalog.counts(),
             "indexed_chunks": store.count_documents(),
             "backend": store.info(),

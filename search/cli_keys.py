@@ -35,8 +35,11 @@ def create_key(role: str, states: tuple[str, ...], label: str, as_json: bool, kb
         emit_json({"id": record.id, "key": plaintext, "role": record.role, "states": record.states})
         return
     click.echo(plaintext)
-    click.echo(f"id {record.id}, role {record.role}, states {', '.join(record.states) or 'all'}. "
-               "Store it now: it is not shown again.", err=True)  # fmt: skip
+    click.echo(
+        f"id {record.id}, role {record.role}, states {', '.join(record.states) or 'all'}. "
+        "Store it now: it is not shown again.",
+        err=True,
+    )
 
 
 @keys.command("list")
@@ -47,11 +50,19 @@ def list_keys(as_json: bool, kb_dir: Path | None) -> None:
     with Catalog(make_settings(kb_dir).catalog_path) as catalog:
         records = catalog.list_keys()
     if as_json:
-        emit_json([
-            {"id": r.id, "role": r.role, "states": r.states, "label": r.label, "created_at": r.created_at,
-             "revoked_at": r.revoked_at}
-            for r in records
-        ])  # fmt: skip
+        emit_json(
+            [
+                {
+                    "id": r.id,
+                    "role": r.role,
+                    "states": r.states,
+                    "label": r.label,
+                    "created_at": r.created_at,
+                    "revoked_at": r.revoked_at,
+                }
+                for r in records
+            ]
+        )
         return
     for r in records:
         state = f"revoked {r.revoked_at}" if r.revoked_at else "active"

@@ -117,6 +117,10 @@ class JobRunner:
             self.finished["failed"] += 1
         else:
             self.catalog.update_job(
-                upload.job_id, status="done", document_id=record.id, outcome=outcome, version=record.current_version
+                upload.job_id,
+                status="done",
+                document_id=record.id,
+                outcome=outcome,
+                version=record.current_version,
             )
             self.finished["done"] += 1

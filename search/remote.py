@@ -45,8 +45,14 @@ def ingest_via_server(server: str, key: str | None, paths: list[Path]) -> tuple[
     if not key:
         raise AuthError("--server needs an API key: --key KEY or $KB_API_KEY")
     files, failed = discover_files(paths)
-    summary: dict[str, Any] = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "failed": failed,
-                               "documents": []}  # fmt: skip
+    summary: dict[str, Any] = {
+        "added": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "removed": 0,
+        "failed": failed,
+        "documents": [],
+    }
     headers = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=120) as client:
         for path in files:
@@ -57,8 +63,11 @@ def ingest_via_server(server: str, key: str | None, paths: list[Path]) -> tuple[
                 form = {"metadata": json.dumps(raw, default=str)}
                 with path.open("rb") as handle:
                     upload = {"file": (path.name, handle)}
-                    response = (client.put(f"/v1/documents/{doc_id}", data=form, files=upload) if exists
-                                else client.post("/v1/documents", data=form, files=upload))  # fmt: skip
+                    response = (
+                        client.put(f"/v1/documents/{doc_id}", data=form, files=upload)
+                        if exists
+                        else client.post("/v1/documents", data=form, files=upload)
+                    )
                 if response.status_code == 401:
                     raise AuthError(_problem(response))
                 if response.status_code != 202:

@@ -85,7 +85,9 @@ class Searcher:
             facets=self._facets(groups),
         )
 
-    def candidates(self, text: str, filters: SearchFilters, *, mode: str = "hybrid", limit: int = CANDIDATE_CHUNKS) -> list[ScoredChunk]:
+    def candidates(
+        self, text: str, filters: SearchFilters, *, mode: str = "hybrid", limit: int = CANDIDATE_CHUNKS
+    ) -> list[ScoredChunk]:
         """Fused chunk hits (best first) for ``text`` under ``filters``."""
         dense = self.embed_query(text) if mode in ("hybrid", "dense") else None
         sparse = self.sparse_query(text) if mode in ("hybrid", "sparse") else None

@@ -79,8 +79,10 @@ class SearchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(description="What you are looking for, in your own words or by name.",
-                       examples=["how did a state cut mutation pendency"])  # fmt: skip
+    query: str = Field(
+        description="What you are looking for, in your own words or by name.",
+        examples=["how did a state cut mutation pendency"],
+    )
     top_k: int = Field(default=10, ge=1, le=50, description="Documents per page.")
     offset: int = Field(default=0, ge=0, le=500, description="Documents to skip (paging).")
     filters: SearchFilters = Field(default_factory=SearchFilters)

@@ -11,9 +11,11 @@ import re
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 STOPWORDS = frozenset(
-    """a an and are as at be but by can did do does for from had has have how i if in into is it its
-    of on or our so such that the their them then there these they this to was we were what when where
-    which who why will with would you your about other another state states""".split()
+    (
+        "a an and are as at be but by can did do does for from had has have how i if in into is it its of on or "
+        "our so such that the their them then there these they this to was we were what when where which who "
+        "why will with would you your about other another state states"
+    ).split()
 )
 
 

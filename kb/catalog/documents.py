@@ -115,38 +115,77 @@ class DocumentCatalog:
                 conn.execute(
                     "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
-                        meta.id, meta.title, meta.type.value, meta.sector.value,
-                        json.dumps(meta.states, ensure_ascii=False), meta.year, "active", version,
-                        source_path, owner_key_id, metadata_json, now, now,
+                        meta.id,
+                        meta.title,
+                        meta.type.value,
+                        meta.sector.value,
+                        json.dumps(meta.states, ensure_ascii=False),
+                        meta.year,
+                        "active",
+                        version,
+                        source_path,
+                        owner_key_id,
+                        metadata_json,
+                        now,
+                        now,
                     ),
-                )  # fmt: skip
+                )
             else:
                 conn.execute(
                     "UPDATE documents SET title=?, type=?, sector=?, states=?, year=?, status='active',"
                     " current_version=?, source_path=coalesce(?, source_path), metadata=?, updated_at=?"
                     " WHERE id=?",
                     (
-                        meta.title, meta.type.value, meta.sector.value,
-                        json.dumps(meta.states, ensure_ascii=False), meta.year, version, source_path,
-                        metadata_json, now, meta.id,
+                        meta.title,
+                        meta.type.value,
+                        meta.sector.value,
+                        json.dumps(meta.states, ensure_ascii=False),
+                        meta.year,
+                        version,
+                        source_path,
+                        metadata_json,
+                        now,
+                        meta.id,
                     ),
-                )  # fmt: skip
+                )
             conn.execute(
                 "INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    meta.id, version, blob_sha256, filename, media_type, size_bytes, metadata_json,
-                    fingerprint, chunk_count, now, actor,
+                    meta.id,
+                    version,
+                    blob_sha256,
+                    filename,
+                    media_type,
+                    size_bytes,
+                    metadata_json,
+                    fingerprint,
+                    chunk_count,
+                    now,
+                    actor,
                 ),
-            )  # fmt: skip
+            )
             conn.executemany(
                 "INSERT INTO sections VALUES (?,?,?,?,?,?)",
                 [
-                    (meta.id, version, i, json.dumps(list(s.heading_path), ensure_ascii=False), s.page, s.text)
+                    (
+                        meta.id,
+                        version,
+                        i,
+                        json.dumps(list(s.heading_path), ensure_ascii=False),
+                        s.page,
+                        s.text,
+                    )
                     for i, s in enumerate(sections)
                 ],
             )
-            self._audit(conn, actor, "create" if version == 1 else "update", meta.id, version,
-                        {"filename": filename, "chunks": chunk_count})  # fmt: skip
+            self._audit(
+                conn,
+                actor,
+                "create" if version == 1 else "update",
+                meta.id,
+                version,
+                {"filename": filename, "chunks": chunk_count},
+            )
         return self.require_document(meta.id), outcome
 
     def withdraw(self, document_id: str, *, actor: str, reason: str = "withdrawn") -> DocumentRecord:
@@ -162,18 +201,14 @@ class DocumentCatalog:
         return self.require_document(document_id)
 
     def versions(self, document_id: str) -> list[VersionRecord]:
-        rows = self.db.query(
-            "SELECT * FROM versions WHERE document_id = ? ORDER BY version", (document_id,)
-        )
+        rows = self.db.query("SELECT * FROM versions WHERE document_id = ? ORDER BY version", (document_id,))
         return [VersionRecord.from_row(r) for r in rows]
 
     def version(self, document_id: str, version: int | None = None) -> VersionRecord:
         """One version (default: current) or NotFoundError."""
         record = self.require_document(document_id)
         wanted = record.current_version if version is None else version
-        rows = self.db.query(
-            "SELECT * FROM versions WHERE document_id = ? AND version = ?", (document_id, wanted)
-        )
+        rows = self.db.query("SELECT * FROM versions WHERE document_id = ? AND version = ?", (document_id, wanted))
         if not rows:
             raise NotFoundError(f"document '{document_id}' has no version {wanted}")
         return VersionRecord.from_row(rows[0])
@@ -185,7 +220,9 @@ class DocumentCatalog:
             "SELECT heading_path, page, text FROM sections WHERE document_id=? AND version=? ORDER BY position",
             (document_id, wanted),
         )
-        return [Section(text=r["text"], heading_path=tuple(json.loads(r["heading_path"])), page=r["page"]) for r in rows]
+        return [
+            Section(text=r["text"], heading_path=tuple(json.loads(r["heading_path"])), page=r["page"]) for r in rows
+        ]
 
     def counts(self) -> dict[str, int]:
         """Totals for ``kb stats`` and /metrics."""
@@ -205,10 +242,15 @@ class DocumentCatalog:
     def facet_counts(self, column: str) -> dict[str, int]:
         """Active documents per value of ``type``, ``sector``, ``year`` or ``states``."""
         if column == "states":
-            sql = ("SELECT j.value, count(*) FROM documents d, json_each(d.states) j"
-                   " WHERE d.status='active' GROUP BY j.value")  # fmt: skip
+            sql = (
+                "SELECT j.value, count(*) FROM documents d, json_each(d.states) j"
+                " WHERE d.status='active' GROUP BY j.value"
+            )
         elif column in {"type", "sector", "year"}:
-            sql = f"SELECT {column}, count(*) FROM documents WHERE status='active' AND {column} IS NOT NULL GROUP BY {column}"
+            sql = (
+                f"SELECT {column}, count(*) FROM documents"
+                f" WHERE status='active' AND {column} IS NOT NULL GROUP BY {column}"
+            )
         else:
             raise ValueError(f"no facet on {column}")
         return {str(value): int(count) for value, count in self.db.query(sql)}
@@ -221,8 +263,9 @@ class DocumentCatalog:
             self._audit(conn, actor, action, document_id, None, detail)
 
     @staticmethod
-    def _audit(conn: Any, actor: str, action: str, document_id: str | None, version: int | None,
-               detail: dict[str, Any]) -> None:  # fmt: skip
+    def _audit(
+        conn: Any, actor: str, action: str, document_id: str | None, version: int | None, detail: dict[str, Any]
+    ) -> None:
         conn.execute(
             "INSERT INTO audit (at, actor, action, document_id, version, detail) VALUES (?,?,?,?,?,?)",
             (utc_now(), actor, action, document_id, version, json.dumps(detail, ensure_ascii=False)),

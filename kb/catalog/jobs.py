@@ -24,12 +24,27 @@ class JobCatalog:
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO jobs VALUES (?,?,?,?,?,NULL,?,?,?)",
-                (job_id, kind, "queued", document_id, key_id, json.dumps(detail, ensure_ascii=False), now, now),
+                (
+                    job_id,
+                    kind,
+                    "queued",
+                    document_id,
+                    key_id,
+                    json.dumps(detail, ensure_ascii=False),
+                    now,
+                    now,
+                ),
             )
         return self.get_job(job_id)
 
     def update_job(
-        self, job_id: str, *, status: str, error: str | None = None, document_id: str | None = None, **detail: Any
+        self,
+        job_id: str,
+        *,
+        status: str,
+        error: str | None = None,
+        document_id: str | None = None,
+        **detail: Any,
     ) -> JobRecord:
         if status not in JOB_STATUSES:
             raise ValueError(f"unknown job status {status}")

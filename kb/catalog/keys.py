@@ -28,7 +28,9 @@ class KeyCatalog:
 
     db: Database
 
-    def create_key(self, *, role: str, states: Sequence[str] = (), label: str = "", actor: str = "cli") -> tuple[KeyRecord, str]:
+    def create_key(
+        self, *, role: str, states: Sequence[str] = (), label: str = "", actor: str = "cli"
+    ) -> tuple[KeyRecord, str]:
         """Create a key and return it with its plaintext, which is never stored or shown again."""
         if role not in ROLES:
             raise InputError(f"role must be one of {', '.join(ROLES)}, not '{role}'")
@@ -44,15 +46,18 @@ class KeyCatalog:
             )
             conn.execute(
                 "INSERT INTO audit (at, actor, action, document_id, version, detail) VALUES (?,?,?,NULL,NULL,?)",
-                (now, actor, "key_create", json.dumps({"key_id": key_id, "role": role, "states": list(states)})),
+                (
+                    now,
+                    actor,
+                    "key_create",
+                    json.dumps({"key_id": key_id, "role": role, "states": list(states)}),
+                ),
             )
         return self.require_key(key_id), plaintext
 
     def verify_key(self, plaintext: str) -> KeyRecord | None:
         """The active key with this secret, or None."""
-        rows = self.db.query(
-            "SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", (hash_key(plaintext),)
-        )
+        rows = self.db.query("SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", (hash_key(plaintext),))
         return KeyRecord.from_row(rows[0]) if rows else None
 
     def require_key(self, key_id: str) -> KeyRecord:

@@ -14,19 +14,19 @@ from search.retrieval import Searcher
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def get_catalog(request: Request) -> Catalog:
-    return request.app.state.catalog  # type: ignore[no-any-return]
+    return request.app.state.catalog
 
 
 def get_searcher(request: Request) -> Searcher:
-    return request.app.state.searcher  # type: ignore[no-any-return]
+    return request.app.state.searcher
 
 
 def get_jobs(request: Request) -> JobRunner:
-    return request.app.state.jobs  # type: ignore[no-any-return]
+    return request.app.state.jobs
 
 
 def optional_key(request: Request) -> KeyRecord | None:

@@ -39,9 +39,7 @@ class _StateCollector(Collector):
 
 def install_metrics(app: FastAPI) -> CollectorRegistry:
     registry = CollectorRegistry()
-    requests = Counter(
-        "kb_http_requests", "HTTP requests", ["route", "method", "status"], registry=registry
-    )
+    requests = Counter("kb_http_requests", "HTTP requests", ["route", "method", "status"], registry=registry)
     latency = Histogram(
         "kb_http_request_seconds",
         "HTTP request latency",

@@ -26,10 +26,17 @@ class DocumentSummary(BaseModel):
     @classmethod
     def of(cls, record: DocumentRecord) -> DocumentSummary:
         return cls(
-            id=record.id, title=record.title, type=record.type, sector=record.sector, states=record.states,
-            year=record.year, status=record.status, version=record.current_version,
-            updated_at=record.updated_at, url=f"/documents/{record.id}",
-        )  # fmt: skip
+            id=record.id,
+            title=record.title,
+            type=record.type,
+            sector=record.sector,
+            states=record.states,
+            year=record.year,
+            status=record.status,
+            version=record.current_version,
+            updated_at=record.updated_at,
+            url=f"/documents/{record.id}",
+        )
 
 
 class DocumentList(BaseModel):
@@ -48,8 +55,13 @@ class SectionOut(BaseModel):
 
     @classmethod
     def of(cls, position: int, section: Section) -> SectionOut:
-        return cls(position=position, heading_path=list(section.heading_path), section=section.heading,
-                   page=section.page, text=section.text)  # fmt: skip
+        return cls(
+            position=position,
+            heading_path=list(section.heading_path),
+            section=section.heading,
+            page=section.page,
+            text=section.text,
+        )
 
 
 class VersionOut(BaseModel):
@@ -66,10 +78,16 @@ class VersionOut(BaseModel):
     @classmethod
     def of(cls, v: VersionRecord) -> VersionOut:
         return cls(
-            version=v.version, filename=v.filename, media_type=v.media_type, size_bytes=v.size_bytes,
-            sha256=v.blob_sha256, chunks=v.chunk_count, created_at=v.created_at, created_by=v.created_by,
+            version=v.version,
+            filename=v.filename,
+            media_type=v.media_type,
+            size_bytes=v.size_bytes,
+            sha256=v.blob_sha256,
+            chunks=v.chunk_count,
+            created_at=v.created_at,
+            created_by=v.created_by,
             file_url=f"/v1/documents/{v.document_id}/file?version={v.version}",
-        )  # fmt: skip
+        )
 
 
 class DocumentDetail(BaseModel):
@@ -99,9 +117,17 @@ class JobOut(BaseModel):
 
     @classmethod
     def of(cls, job: JobRecord) -> JobOut:
-        return cls(id=job.id, kind=job.kind, status=job.status, document_id=job.document_id, error=job.error,
-                   detail=job.detail, created_at=job.created_at, updated_at=job.updated_at,
-                   url=f"/v1/jobs/{job.id}")  # fmt: skip
+        return cls(
+            id=job.id,
+            kind=job.kind,
+            status=job.status,
+            document_id=job.document_id,
+            error=job.error,
+            detail=job.detail,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+            url=f"/v1/jobs/{job.id}",
+        )
 
 
 class AuditOut(BaseModel):
@@ -115,8 +141,15 @@ class AuditOut(BaseModel):
 
     @classmethod
     def of(cls, entry: AuditEntry) -> AuditOut:
-        return cls(seq=entry.seq, at=entry.at, actor=entry.actor, action=entry.action,
-                   document_id=entry.document_id, version=entry.version, detail=entry.detail)  # fmt: skip
+        return cls(
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            document_id=entry.document_id,
+            version=entry.version,
+            detail=entry.detail,
+        )
 
 
 class WithdrawnOut(BaseModel):

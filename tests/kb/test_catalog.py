@@ -18,18 +18,37 @@ def catalog(tmp_path: Path) -> Catalog:
     return Catalog(tmp_path / "catalog.sqlite")
 
 
-def _record(catalog: Catalog, doc_id: str = "doc", *, text: str = "hello", states: list[str] | None = None,
-            fingerprint: str = "f1") -> None:  # fmt: skip
+def _record(
+    catalog: Catalog,
+    doc_id: str = "doc",
+    *,
+    text: str = "hello",
+    states: list[str] | None = None,
+    fingerprint: str = "f1",
+) -> None:
     meta = build_metadata(
-        {"id": doc_id, "states": states or ["Haryana"], "type": "case_study", "sector": "health", "year": 2020},
+        {
+            "id": doc_id,
+            "states": states or ["Haryana"],
+            "type": "case_study",
+            "sector": "health",
+            "year": 2020,
+        },
         default_id=doc_id,
         default_title=doc_id.title(),
     )
     catalog.record_version(
-        meta=meta, blob_sha256=sha256_hex(text.encode()), filename=f"{doc_id}.md", media_type="text/markdown",
-        size_bytes=len(text), fingerprint=fingerprint, sections=[Section(text, ("Summary",), None)],
-        chunk_count=1, actor="cli", source_path=f"/content/{doc_id}.md",
-    )  # fmt: skip
+        meta=meta,
+        blob_sha256=sha256_hex(text.encode()),
+        filename=f"{doc_id}.md",
+        media_type="text/markdown",
+        size_bytes=len(text),
+        fingerprint=fingerprint,
+        sections=[Section(text, ("Summary",), None)],
+        chunk_count=1,
+        actor="cli",
+        source_path=f"/content/{doc_id}.md",
+    )
 
 
 def test_versions_are_kept_and_sections_follow_the_current_one(catalog: Catalog) -> None:

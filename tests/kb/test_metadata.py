@@ -41,7 +41,13 @@ def test_missing_id_and_title_are_derived() -> None:
 
 def test_fields_are_parsed_and_year_comes_from_date() -> None:
     meta = build_metadata(
-        {"type": "MoU", "sector": "Land Records", "states": "J&K, Haryana", "date": "2022-11-26", "custom": 1},
+        {
+            "type": "MoU",
+            "sector": "Land Records",
+            "states": "J&K, Haryana",
+            "date": "2022-11-26",
+            "custom": 1,
+        },
         default_id="x",
         default_title="X",
     )

@@ -23,7 +23,12 @@ def readyz(request: Request) -> JSONResponse:
     state = request.app.state
     if not getattr(state, "ready", False):
         return JSONResponse({"status": "starting", "model": False, "index": False}, status_code=503)
-    body: dict[str, Any] = {"status": "ready", "model": True, "index": True, "chunks": state.store.count_documents()}
+    body: dict[str, Any] = {
+        "status": "ready",
+        "model": True,
+        "index": True,
+        "chunks": state.store.count_documents(),
+    }
     return JSONResponse(body)
 
 

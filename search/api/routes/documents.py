@@ -40,7 +40,9 @@ MetadataField = Annotated[
     str,
     Form(
         description="Metadata as a JSON object (schema: title, type, states, sector, year, ...).",
-        examples=['{"title": "CM Window", "type": "case_study", "states": ["Haryana"], "sector": "grievance_redressal"}'],
+        examples=[
+            '{"title": "CM Window", "type": "case_study", "states": ["Haryana"], "sector": "grievance_redressal"}'
+        ],
     ),
 ]
 
@@ -156,14 +158,14 @@ def _check_states(key: KeyRecord, meta: DocumentMetadata) -> None:
         raise ForbiddenError(f"set `states` in the metadata; this key may contribute for {', '.join(key.states)}")
     outside = [s for s in meta.states if s not in key.states]
     if outside:
-        raise ForbiddenError(
-            f"this key may contribute only for {', '.join(key.states)}, not for {', '.join(outside)}"
-        )
+        raise ForbiddenError(f"this key may contribute only for {', '.join(key.states)}, not for {', '.join(outside)}")
 
 
 def _check_owner(key: KeyRecord, record: DocumentRecord) -> None:
     if not key.is_admin and record.owner_key_id != key.id:
-        raise ForbiddenError(f"document '{record.id}' belongs to another contributor; only its owner or an admin may change it")
+        raise ForbiddenError(
+            f"document '{record.id}' belongs to another contributor; only its owner or an admin may change it"
+        )
 
 
 def _accepted(job_out: JobOut, response: Response) -> JobOut:
@@ -188,7 +190,9 @@ async def create_document(
     _check_states(key, meta)
     existing = catalog.get_document(meta.id)
     if existing is not None and existing.active:
-        raise ConflictError(f"a document with id '{meta.id}' exists; send a new version with PUT /v1/documents/{meta.id}")
+        raise ConflictError(
+            f"a document with id '{meta.id}' exists; send a new version with PUT /v1/documents/{meta.id}"
+        )
     _check_file(data, filename)
     job = jobs.submit(data=data, filename=filename, raw_meta=raw, key=key, expected_id=meta.id)
     return _accepted(JobOut.of(job), response)
@@ -213,7 +217,10 @@ async def update_document(
         data, filename = await file.read(), Path(file.filename or current.filename).name
     else:
         data, filename = BlobStore(settings.blobs_dir).get(current.blob_sha256), current.filename
-    raw = {**{k: v for k, v in record.metadata.items() if v not in (None, [], "")}, **_parse_metadata(metadata)}
+    raw = {
+        **{k: v for k, v in record.metadata.items() if v not in (None, [], "")},
+        **_parse_metadata(metadata),
+    }
     raw["id"] = record.id
     meta = _validated(data, filename, raw)
     _check_states(key, meta)

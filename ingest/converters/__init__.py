@@ -1,0 +1,218 @@
+"""Converters: file bytes -> :class:`kb.models.ConvertedDocument` (sections with heading paths, pages).
+
+:func:`convert_bytes` decides the format from the content (:mod:`ingest.converters.sniff`), refuses
+a file whose extension promises another format, and calls the converter for that format. With
+``timeout_s`` it converts in a separate worker process that is killed when the limit passes, so a
+pathological PDF cannot hang an ingest job or the API; the limit counts conversion only, not
+starting the worker.
+
+The Haystack components wrapping these functions live in :mod:`ingest.converters.components` and
+are exported from here lazily: importing Haystack imports torch, which the worker process (and a
+CLI that only validates files) should not pay for.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeoutError
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ingest.converters import sniff
+from ingest.converters._common import require_content
+from ingest.converters.docx import convert_docx
+from ingest.converters.html import convert_html
+from ingest.converters.markdown import convert_markdown
+from ingest.converters.pdf import convert_pdf
+from ingest.converters.text import convert_text
+from kb.errors import ConversionError, TimeoutExceededError
+from kb.models import ConvertedDocument
+
+if TYPE_CHECKING:
+    from ingest.converters.components import (
+        DOCXSectionConverter,
+        HTMLSectionConverter,
+        MarkdownSectionConverter,
+        PDFSectionConverter,
+        SectionConverter,
+        TextSectionConverter,
+    )
+
+__all__ = [
+    "SUPPORTED_EXTENSIONS",
+    "SUPPORTED_MEDIA_TYPES",
+    "DOCXSectionConverter",
+    "HTMLSectionConverter",
+    "MarkdownSectionConverter",
+    "PDFSectionConverter",
+    "SectionConverter",
+    "TextSectionConverter",
+    "check_extension_matches",
+    "convert_bytes",
+    "convert_docx",
+    "convert_html",
+    "convert_markdown",
+    "convert_path",
+    "convert_pdf",
+    "convert_text",
+    "shutdown_worker",
+    "sniff_media_type",
+]
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(sniff.EXTENSION_TYPES)
+SUPPORTED_MEDIA_TYPES: frozenset[str] = sniff.SUPPORTED_TYPES
+
+sniff_media_type = sniff.sniff_media_type
+check_extension_matches = sniff.check_extension_matches
+
+_CONVERTERS: dict[str, Callable[[bytes, str], ConvertedDocument]] = {
+    sniff.PDF: convert_pdf,
+    sniff.DOCX: convert_docx,
+    sniff.HTML: convert_html,
+    sniff.MARKDOWN: convert_markdown,
+    sniff.TEXT: convert_text,
+}
+_COMPONENTS = {
+    "SectionConverter",
+    "MarkdownSectionConverter",
+    "PDFSectionConverter",
+    "DOCXSectionConverter",
+    "HTMLSectionConverter",
+    "TextSectionConverter",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _COMPONENTS:
+        from ingest.converters import components
+
+        return getattr(components, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def convert_bytes(
+    data: bytes, filename: str, *, timeout_s: float | None = None, media_type: str | None = None
+) -> ConvertedDocument:
+    """Convert one file's bytes. ``filename`` (a name, not read) refines text formats and names the
+    file in error messages.
+
+    ``media_type``, when given, is the format the caller expects (a PDF-only component): content of
+    another format is refused. Raises ``ConversionError`` for empty, unsupported, mislabelled,
+    encrypted or corrupt files and ``TimeoutExceededError`` when ``timeout_s`` passes.
+    """
+    resolved = resolve_media_type(data, filename, expected=media_type)
+    if timeout_s is None:
+        return _convert(resolved, data, filename)
+    return _pool.run(resolved, data, filename, timeout_s)
+
+
+def convert_path(path: str | Path, *, timeout_s: float | None = None) -> ConvertedDocument:
+    """Read and convert one file; see :func:`convert_bytes`."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConversionError(f"{path} cannot be read: {exc.strerror or exc}") from None
+    return convert_bytes(data, path.name, timeout_s=timeout_s)
+
+
+def resolve_media_type(data: bytes, filename: str, *, expected: str | None = None) -> str:
+    """The supported media type to convert ``data`` as, or a ``ConversionError`` saying why not."""
+    require_content(data, filename)
+    media_type = sniff.sniff_media_type(data, filename)
+    sniff.check_extension_matches(media_type, filename)
+    if expected is not None and media_type != expected:
+        if not (expected in sniff.TEXT_TYPES and media_type in sniff.TEXT_TYPES):
+            raise ConversionError(
+                f"{filename} is {sniff.describe(media_type)}, not {sniff.describe(expected)} as expected"
+            )
+        media_type = expected
+    if media_type not in _CONVERTERS:
+        hint = " and needs OCR first" if media_type.startswith("image/") else ""
+        raise ConversionError(
+            f"{filename} is {sniff.describe(media_type)}, which is not supported{hint}; "
+            "supported formats: PDF, Word (.docx), HTML, Markdown and plain text"
+        )
+    return media_type
+
+
+def _convert(media_type: str, data: bytes, filename: str) -> ConvertedDocument:
+    return _CONVERTERS[media_type](data, filename)
+
+
+def _ping() -> bool:
+    return True
+
+
+class _WorkerPool:
+    """A lazily started single-worker process pool, replaced whenever a conversion overruns.
+
+    Conversions are serialised by a lock so a timeout never kills another caller's job; the worker
+    is started with "spawn" because the parent may hold torch's threads (fork would copy them in an
+    unusable state).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+
+    def run(self, media_type: str, data: bytes, filename: str, timeout_s: float) -> ConvertedDocument:
+        with self._lock:
+            executor = self._started()
+            future = executor.submit(_convert, media_type, data, filename)
+            try:
+                return future.result(timeout=timeout_s)
+            except FuturesTimeoutError:
+                self._kill()
+                raise TimeoutExceededError(
+                    f"{filename}: conversion took longer than {timeout_s:g} s and was stopped"
+                ) from None
+            except BrokenProcessPool:
+                self._kill()
+                raise ConversionError(
+                    f"{filename}: the converter process crashed on this file (it may be damaged or too large)"
+                ) from None
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context("spawn")
+            executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            executor.submit(_ping).result()  # start the worker now: the timeout is for converting
+            self._executor = executor
+        return self._executor
+
+    def _kill(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        processes = list(getattr(executor, "_processes", {}).values())  # 3.14 adds terminate_workers()
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=5)
+        logger.info("converter worker stopped")
+
+    def shutdown(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+_pool = _WorkerPool()
+atexit.register(_pool.shutdown)
+
+
+def shutdown_worker() -> None:
+    """Stop the conversion worker process, if one was started (it restarts on the next use)."""
+    _pool.shutdown()

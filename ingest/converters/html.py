@@ -1,0 +1,194 @@
+"""HTML -> sections with BeautifulSoup + lxml, main content only.
+
+Government web pages carry menus, banners, breadcrumbs, cookie notices and footers that would drown
+the practice itself in search results. The content root is ``<main>``, else ``[role=main]``, else a
+single ``<article>``, else ``<body>``. From the root, navigation and page furniture are removed:
+nav/aside/form/script/style elements, ARIA navigation/banner/contentinfo roles, elements whose class
+or id names a menu, footer, breadcrumb, sidebar or cookie notice, and, when the root is ``<body>``,
+the page-level ``<header>``/``<footer>``. A wrapper that holds most of the page (``class="has-sidebar"``
+on the page container) is never removed. ``h1``-``h6`` give the heading paths; the title is
+``<title>``, else the first ``h1``.
+
+Decoding: strict UTF-8, except that a charset declared in a ``<meta>`` tag is honoured.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import Any
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+from ingest.converters._common import SectionBuilder, clean_inline, decode_text, one_line, require_sections
+from kb.errors import ConversionError
+from kb.models import ConvertedDocument
+
+MEDIA_TYPE = "text/html"
+
+_ALWAYS_DROP = ["script", "style", "noscript", "template", "nav", "aside", "form", "svg", "iframe", "button"]
+_DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary"}
+_BOILERPLATE_WORDS = {
+    "nav", "navbar", "navigation", "menu", "menubar", "footer", "breadcrumb", "breadcrumbs",
+    "sidebar", "cookie", "cookies", "skip", "share", "social", "pagination",
+}  # fmt: skip
+_BLOCKS = {
+    "p", "div", "section", "article", "main", "header", "footer", "blockquote", "address", "figure",
+    "figcaption", "dl", "dt", "dd", "details", "summary", "center", "hr",
+}  # fmt: skip
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_WHITESPACE = re.compile(r"\s+")
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+
+
+def convert_html(data: bytes, filename: str = "document.html") -> ConvertedDocument:
+    """Convert HTML bytes into a :class:`ConvertedDocument` holding the page's main content."""
+    soup = BeautifulSoup(_decode(data, filename), "lxml")
+    title_tag = soup.find("title")
+    title = one_line(title_tag.get_text()) if title_tag else ""
+    root = _content_root(soup)
+    _strip_boilerplate(root)
+    builder = SectionBuilder()
+    _Walker(builder).walk(root)
+    title = title or builder.first_h1 or ""
+    sections = builder.build(title or None)
+    require_sections(sections, filename, "readable text in its main content")
+    return ConvertedDocument(sections=sections, media_type=MEDIA_TYPE, title=title or None)
+
+
+def _decode(data: bytes, filename: str) -> str:
+    match = _META_CHARSET.search(data[:4096])
+    if match:
+        try:
+            codec = codecs.lookup(match.group(1).decode("ascii"))
+        except LookupError:
+            codec = None
+        if codec is not None and codec.name not in {"utf-8", "utf-8-sig", "ascii"}:
+            try:
+                return data.decode(codec.name).replace("\r\n", "\n")
+            except UnicodeDecodeError as exc:
+                raise ConversionError(
+                    f"{filename} declares charset {codec.name} but is not valid {codec.name} "
+                    f"(byte {exc.start}); save it as UTF-8 and try again"
+                ) from None
+    return decode_text(data, filename)
+
+
+def _content_root(soup: BeautifulSoup) -> Tag:
+    for candidate in (soup.find("main"), soup.select_one('[role="main"]')):
+        if isinstance(candidate, Tag):
+            return candidate
+    articles = soup.find_all("article")
+    if len(articles) == 1:
+        return articles[0]
+    body = soup.body or soup
+    return body
+
+
+def _strip_boilerplate(root: Tag) -> None:
+    for tag in root.find_all(_ALWAYS_DROP):
+        tag.decompose()
+    for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    if root.name in {"body", "[document]", "html"}:
+        for tag in root.find_all(["header", "footer"]):
+            if not tag.decomposed and tag.find_parent("article") is None:
+                tag.decompose()
+    total = len(root.get_text())
+    for tag in root.find_all(True):
+        if tag.decomposed or tag is root or not _looks_like_boilerplate(tag):
+            continue
+        if tag.find(["main", "article", "h1"]) is not None or len(tag.get_text()) > total / 2:
+            continue  # a page wrapper named after a layout, not a menu
+        tag.decompose()
+
+
+def _looks_like_boilerplate(tag: Tag) -> bool:
+    if str(tag.get("role", "")).lower() in _DROP_ROLES:
+        return True
+    if str(tag.get("aria-hidden", "")).lower() == "true" or tag.has_attr("hidden"):
+        return True
+    classes: Any = tag.get("class") or []
+    names = [*(classes if isinstance(classes, list) else [classes]), str(tag.get("id", ""))]
+    for name in names:
+        words = set(re.split(r"[-_\s]+", str(name).lower()))
+        if words & _BOILERPLATE_WORDS:
+            return True
+    return False
+
+
+class _Walker:
+    """Depth-first walk turning the content tree into heading-delimited blocks."""
+
+    def __init__(self, builder: SectionBuilder) -> None:
+        self.builder = builder
+        self.inline: list[str] = []
+        self.lists: list[list[int]] = []  # per open list: [next number] or [-1] for bullets
+
+    def walk(self, node: Tag) -> None:
+        for child in node.children:
+            self._node(child)
+        self._flush()
+
+    def _node(self, node: object) -> None:
+        if isinstance(node, Tag):
+            self._tag(node)
+        elif isinstance(node, NavigableString) and not isinstance(node, Comment):
+            self.inline.append(_WHITESPACE.sub(" ", str(node)))  # source line breaks are spaces
+
+    def _flush(self) -> None:
+        text = clean_inline("".join(self.inline))
+        self.inline = []
+        if text:
+            self.builder.block(text)
+
+    def _tag(self, tag: Tag) -> None:
+        name = tag.name
+        if name in _HEADINGS:
+            self._flush()
+            self.builder.heading(_HEADINGS[name], tag.get_text(" "))
+        elif name == "br":
+            self.inline.append("\n")
+        elif name == "pre":
+            self._flush()
+            self.builder.block(tag.get_text().strip("\n"))
+        elif name == "table":
+            self._flush()
+            self.builder.block(_table_text(tag))
+        elif name in {"ul", "ol"}:
+            self._flush()
+            start = str(tag.get("start", "1"))
+            self.lists.append([int(start) if start.isdigit() and name == "ol" else (1 if name == "ol" else -1)])
+            self.walk(tag)
+            self.lists.pop()
+        elif name == "li":
+            self._flush()
+            self.inline.append(self._marker())
+            self.walk(tag)
+        elif name in _BLOCKS:
+            self._flush()
+            self.walk(tag)
+        else:
+            for child in tag.children:
+                self._node(child)
+
+    def _marker(self) -> str:
+        if not self.lists:
+            return "- "
+        indent = "   " * (len(self.lists) - 1)
+        counter = self.lists[-1]
+        if counter[0] < 0:
+            return indent + "- "
+        counter[0] += 1
+        return f"{indent}{counter[0] - 1}. "
+
+
+def _table_text(table: Tag) -> str:
+    rows = []
+    for row in table.find_all("tr"):
+        if row.find_parent("table") is not table:
+            continue
+        cells = [one_line(cell.get_text(" ")) for cell in row.find_all(["th", "td"], recursive=False)]
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return "\n".join(rows)

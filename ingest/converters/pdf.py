@@ -1,0 +1,165 @@
+"""PDF -> sections with pypdf: text page by page, page numbers kept, outline (bookmarks) as headings.
+
+Every section lies on one page, so a chunk can always cite the page it starts on. Where the PDF has
+an outline, each page's text is filed under the outline entry in effect there; when an entry's
+title can be found in its page's text the page is split at that point, so the text before it stays
+under the previous entry. pypdf's many exception types (and the odd ``KeyError`` from a malformed
+object) are translated into :class:`~kb.errors.ConversionError` here.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, PyPdfError
+
+from ingest.converters._common import SectionBuilder, clean_inline, one_line, require_content
+from kb.errors import ConversionError
+from kb.models import ConvertedDocument
+
+MEDIA_TYPE = "application/pdf"
+MAX_OUTLINE_DEPTH = 6
+
+_HYPHENATED = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
+_WORD_PREFIX = re.compile(r"^(microsoft (word|powerpoint|excel) - )", re.IGNORECASE)
+
+logger = logging.getLogger(__name__)
+
+
+def convert_pdf(data: bytes, filename: str = "document.pdf") -> ConvertedDocument:
+    """Convert PDF bytes into a :class:`ConvertedDocument` with one or more sections per page."""
+    require_content(data, filename)
+    reader = _open(data, filename)
+    try:
+        page_count = len(reader.pages)
+        texts = [_page_text(page) for page in reader.pages]
+        outline = _outline_starts(reader)
+        title = _title(reader)
+    except ConversionError:
+        raise
+    except Exception as exc:  # untrusted input: any parser failure is a corrupt file
+        raise ConversionError(f"{filename} is not a readable PDF (damaged or corrupt: {_reason(exc)})") from None
+    if not any(text.strip() for text in texts):
+        raise ConversionError(
+            f"{filename} has no extractable text ({page_count} page(s)); it may be a scanned image "
+            "and needs OCR (text recognition) before it can be added"
+        )
+    builder = SectionBuilder()
+    for number, text in enumerate(texts, start=1):
+        builder.set_page(number)
+        _add_page(builder, text, outline.get(number - 1, []))
+    sections = builder.build(title)
+    return ConvertedDocument(sections=sections, media_type=MEDIA_TYPE, title=title, page_count=page_count)
+
+
+def _open(data: bytes, filename: str) -> PdfReader:
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ConversionError(
+                f"{filename} is encrypted (password-protected) and cannot be opened; "
+                "upload a copy saved without a password"
+            )
+        _ = len(reader.pages)  # forces the page tree to load: a corrupt file fails here
+    except ConversionError:
+        raise
+    except (FileNotDecryptedError, NotImplementedError) as exc:
+        raise ConversionError(
+            f"{filename} is encrypted in a way that cannot be opened ({_reason(exc)}); "
+            "upload a copy saved without a password"
+        ) from None
+    except Exception as exc:  # PyPdfError, ValueError, KeyError, ... from a damaged file
+        raise ConversionError(f"{filename} is not a readable PDF (damaged or corrupt: {_reason(exc)})") from None
+    return reader
+
+
+def _reason(exc: BaseException) -> str:
+    text = one_line(str(exc)) or type(exc).__name__
+    return text if isinstance(exc, PyPdfError) else f"{type(exc).__name__}: {text}"[:200]
+
+
+def _page_text(page: Any) -> str:
+    try:
+        text = page.extract_text() or ""
+    except Exception as exc:  # one bad page should not lose the rest of the document
+        logger.warning("skipping a page whose text cannot be extracted: %s", _reason(exc))
+        return ""
+    return _HYPHENATED.sub("", clean_inline(text))
+
+
+def _title(reader: PdfReader) -> str | None:
+    try:
+        info = reader.metadata
+        raw = info.title if info is not None else None
+    except Exception:  # a broken Info dictionary is not worth failing the file for
+        return None
+    title = one_line(str(raw)) if raw else ""
+    title = _WORD_PREFIX.sub("", title).strip()
+    if not title or title.lower() in {"untitled", "title", "document"}:
+        return None
+    return title
+
+
+def _outline_starts(reader: PdfReader) -> dict[int, list[tuple[int, str]]]:
+    """Outline entries by 0-based start page: ``{page: [(level, title), ...]}`` in reading order."""
+    starts: dict[int, list[tuple[int, str]]] = {}
+    try:
+        outline = reader.outline
+    except Exception as exc:
+        logger.info("ignoring an unreadable outline: %s", _reason(exc))
+        return starts
+
+    def visit(items: list[Any], level: int) -> None:
+        if level > MAX_OUTLINE_DEPTH:
+            return
+        for item in items:
+            if isinstance(item, list):
+                visit(item, level + 1)
+                continue
+            try:
+                page = reader.get_destination_page_number(item)
+                title = one_line(str(item.title or ""))
+            except Exception:
+                continue
+            if page is not None and page >= 0 and title:
+                starts.setdefault(page, []).append((level, title))
+
+    visit(outline, 1)
+    return starts
+
+
+def _add_page(builder: SectionBuilder, text: str, entries: list[tuple[int, str]]) -> None:
+    """Add one page's text, starting each outline entry where its title appears (else at the top).
+
+    A line that holds just the entry's title (perhaps with a number such as ``2.``) is the heading
+    itself: it moves into the heading path instead of staying in the text.
+    """
+    position = 0
+    for level, title in entries:
+        found = _find_title(text, title, position)
+        if found is not None:  # else the entry starts somewhere we cannot see: file it from here
+            line_start, body_start = found
+            builder.block(text[position:line_start])
+            position = body_start
+        builder.heading(level, title)
+    builder.block(text[position:])
+
+
+def _find_title(text: str, title: str, start: int) -> tuple[int, int] | None:
+    """Where the line holding ``title`` starts, and where the text after the heading starts."""
+    words = [re.escape(word) for word in title.split()]
+    if not words:
+        return None
+    match = re.compile(r"\s+".join(words), re.IGNORECASE).search(text, start)
+    if match is None:
+        return None
+    line_start = max(text.rfind("\n", start, match.start()) + 1, start)
+    line_end = text.find("\n", match.end())
+    line_end = len(text) if line_end < 0 else line_end
+    rest = text[line_start : match.start()] + text[match.end() : line_end]
+    body_start = line_end if len(rest.strip()) <= 12 else line_start
+    return line_start, body_start

@@ -132,9 +132,7 @@ def test_long_documents_with_deep_structure() -> None:
 
 
 def test_related_links_resolve() -> None:
-    broken = [
-        (_rel(path), rid) for path, meta in METAS.items() for rid in meta.related if rid not in IDS
-    ]
+    broken = [(_rel(path), rid) for path, meta in METAS.items() for rid in meta.related if rid not in IDS]
     assert not broken, f"unresolved related ids: {broken}"
     self_links = [_rel(path) for path, meta in METAS.items() if meta.id in meta.related]
     assert not self_links

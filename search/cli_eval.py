@@ -1,0 +1,81 @@
+"""``kb eval FILE``: retrieval metrics for our query format or a BEIR folder, modes side by side."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from search.cli import emit_json, kb_dir_option, main, make_settings, open_kb
+
+
+@main.command("eval")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--mode", "modes", multiple=True, type=click.Choice(["hybrid", "dense", "sparse"]),
+              help="Retrieval mode; repeat to compare side by side (default: hybrid).")  # fmt: skip
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print {"overall": {...}, "by_kind": {...}} (per mode if several).'
+)
+@kb_dir_option
+def eval_command(source: Path, modes: tuple[str, ...], as_json: bool, kb_dir: Path | None) -> None:
+    """Recall@5, Recall@10, MRR@10, nDCG@10 for SOURCE: a queries .jsonl (against this KB) or a BEIR folder."""
+    from search.evaluation import load_beir_queries, load_queries
+
+    chosen = list(dict.fromkeys(modes)) or ["hybrid"]
+    settings = make_settings(kb_dir)
+    if source.is_dir():
+        queries = load_beir_queries(source)
+        with tempfile.TemporaryDirectory(prefix="kb-beir-") as tmp:
+            beir_settings = settings.model_copy(update={"kb_dir": Path(tmp), "qdrant_url": None})
+            with open_kb(beir_settings) as (_catalog, store):
+                from search.beir import index_beir
+
+                click.echo(f"indexing {source} (minutes on two cores)...", err=True)
+                index_beir(source, store, beir_settings)
+                reports = _run(beir_settings, store, queries, chosen)
+    else:
+        queries = load_queries(source)
+        with open_kb(settings) as (_catalog, store):
+            if store.count_documents() == 0:
+                from kb.errors import ConfigError
+
+                raise ConfigError(f"the knowledge base at {settings.kb_dir} is empty; run `kb ingest content/` first")
+            reports = _run(settings, store, queries, chosen)
+    if as_json:
+        emit_json(reports[chosen[0]] if len(chosen) == 1 else {"modes": reports})
+    else:
+        _print_table(reports)
+    sys.exit(0)
+
+
+def _run(settings: Any, store: Any, queries: list[Any], modes: list[str]) -> dict[str, Any]:
+    from search.evaluation import evaluate
+    from search.retrieval import Searcher
+
+    searcher = Searcher(settings, store)
+    searcher.warm_up()
+
+    def ranker(mode: str) -> Any:
+        def rank(query: Any) -> list[str]:
+            hits = searcher.candidates(query.text, query.filters, mode=mode)
+            return list(dict.fromkeys(str(h.document.meta.get("document_id")) for h in hits))
+
+        return rank
+
+    return {mode: evaluate(queries, ranker(mode)) for mode in modes}
+
+
+def _print_table(reports: dict[str, Any]) -> None:
+    header = f"{'mode':<8} {'kind':<12} {'queries':>7} {'R@5':>7} {'R@10':>7} {'MRR@10':>7} {'nDCG@10':>8}"
+    click.echo(header)
+    click.echo("-" * len(header))
+    for mode, report in reports.items():
+        rows = [("overall", report["overall"]), *report["by_kind"].items()]
+        for kind, m in rows:
+            click.echo(
+                f"{mode:<8} {kind:<12} {m['queries']:>7} {m['recall@5']:>7.3f} {m['recall@10']:>7.3f} "
+                f"{m['mrr@10']:>7.3f} {m['ndcg@10']:>8.3f}"
+            )

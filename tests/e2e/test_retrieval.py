@@ -1,0 +1,86 @@
+"""Search behaviour beyond the happy path: grouping, snippets, facets, similar, odd queries, eval."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from search.evaluation import mrr_at, ndcg_at, recall_at
+from search.snippets import make_snippet, query_terms
+from tests.e2e.conftest import run_cli, run_json
+
+
+def test_one_result_per_document_with_passages_and_highlights(indexed_kb: Path) -> None:
+    body = run_json("search", "grievances of citizens sent to the Chief Minister", "--kb-dir", str(indexed_kb))
+    ids = [r["document_id"] for r in body["results"]]
+    assert len(ids) == len(set(ids))
+    top = body["results"][0]
+    assert top["document_id"] == "haryana-cm-window"
+    assert 1 <= len(top["passages"]) <= 3
+    marked = [top["snippet"][a:b].lower() for a, b in top["highlights"]]
+    assert marked and all(
+        any(t in m or m.startswith(t[:4]) for t in ("grievances", "chief", "minister", "citizens")) for m in marked
+    )
+    facet_states = {f["value"]: f["count"] for f in body["facets"]["states"]}
+    assert facet_states["Haryana"] == 2
+    assert sum(f["count"] for f in body["facets"]["type"]) == body["total"]
+
+
+@pytest.mark.parametrize("query", ["the of and", "हरियाणा में शिकायत निवारण", "Antyodaya SARAL"])
+def test_odd_queries_do_not_crash(indexed_kb: Path, query: str) -> None:
+    result = run_cli("search", query, "--json", "--kb-dir", str(indexed_kb))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["results"]
+
+
+def test_exact_names_rank_first_in_sparse_and_hybrid(indexed_kb: Path) -> None:
+    for mode in ("sparse", "hybrid"):
+        body = run_json("search", "Antyodaya SARAL", "--mode", mode, "--kb-dir", str(indexed_kb))
+        assert body["results"][0]["document_id"] == "haryana-saral-report", mode
+
+
+def test_long_query_is_refused_with_the_limit(indexed_kb: Path) -> None:
+    result = run_cli("search", "land " * 2_000, "--kb-dir", str(indexed_kb))
+    assert result.exit_code == 1
+    assert "the limit is" in result.stderr
+
+
+def test_eval_reports_metrics_per_mode_and_kind(indexed_kb: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "queries.jsonl"
+    lines = [
+        {"q": "Bhoomi", "relevant": ["karnataka-bhoomi"], "kind": "exact"},
+        {"q": "complaints to the chief minister", "relevant": ["haryana-cm-window"], "kind": "paraphrase"},
+        {"q": "single window for services", "relevant": ["haryana-saral-report"], "kind": "filtered",
+         "filters": {"state": ["Haryana"], "year_from": 2015}},
+    ]  # fmt: skip
+    queries.write_text("\n".join(json.dumps(line) for line in lines))
+    single = run_json("eval", str(queries), "--kb-dir", str(indexed_kb))
+    assert set(single) == {"overall", "by_kind"}
+    assert set(single["overall"]) == {"recall@5", "recall@10", "mrr@10", "ndcg@10", "queries"}
+    assert single["overall"]["queries"] == 3 and set(single["by_kind"]) == {"exact", "paraphrase", "filtered"}
+    assert single["overall"]["recall@10"] == 1.0
+    several = run_json("eval", str(queries), "--mode", "dense", "--mode", "sparse", "--kb-dir", str(indexed_kb))
+    assert set(several["modes"]) == {"dense", "sparse"}
+    table = run_cli("eval", str(queries), "--kb-dir", str(indexed_kb))
+    assert "nDCG@10" in table.stdout and "overall" in table.stdout
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"q": "x", "relevant": ["a"], "filters": {"sector": "helth"}}\n')
+    failed = run_cli("eval", str(bad), "--kb-dir", str(indexed_kb))
+    assert failed.exit_code == 1 and "bad.jsonl:1: invalid filter sector" in failed.stderr
+
+
+def test_metric_definitions() -> None:
+    ranked = ["a", "b", "c", "d"]
+    assert recall_at(ranked, {"c": 1, "z": 1}, 5) == 0.5
+    assert mrr_at(ranked, {"c": 1}, 10) == pytest.approx(1 / 3)
+    assert ndcg_at(["c", "a"], {"c": 1}, 10) == 1.0
+    assert ndcg_at(["a", "c"], {"c": 1}, 10) == pytest.approx(1 / 1.5849625)
+
+
+def test_snippet_window_centres_on_query_terms() -> None:
+    text = "Filler sentence. " * 40 + "Mutation pendency fell after online mutation." + " More filler." * 40
+    snippet, spans = make_snippet(text, query_terms("how to cut mutation pendency"), width=120)
+    assert len(snippet) <= 122 and snippet.startswith("…") and snippet.endswith("…")
+    assert [snippet[a:b] for a, b in spans] == ["Mutation", "pendency", "mutation"]

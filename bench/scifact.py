@@ -69,7 +69,9 @@ def run_variant(variant: str, avg_len: float, sweep: bool) -> dict[str, Any]:
                 embedding=vec.tolist(),
                 sparse_embedding=SparseEmbedding(indices=sv.indices, values=sv.values),
             )
-            for pid, doc_id, text, vec, sv in zip(ids, units.doc_ids, units.texts, units.dense, sparse_docs, strict=True)
+            for pid, doc_id, text, vec, sv in zip(
+                ids, units.doc_ids, units.texts, units.dense, sparse_docs, strict=True
+            )
         ]
         started = time.perf_counter()
         store.write_documents(documents)
@@ -86,7 +88,7 @@ def run_variant(variant: str, avg_len: float, sweep: bool) -> dict[str, Any]:
             }
             for name, kwargs in calls.items():
                 t0 = time.perf_counter()
-                hits = store.query(limit=LIMIT, prefetch_limit=LIMIT, **kwargs)  # type: ignore[arg-type]
+                hits = store.query(limit=LIMIT, prefetch_limit=LIMIT, **kwargs)
                 timings[name].append(time.perf_counter() - t0)
                 lists[name].append([(h.document.id, h.score) for h in hits])
     results: dict[str, Any] = {
@@ -106,7 +108,9 @@ def run_variant(variant: str, avg_len: float, sweep: bool) -> dict[str, Any]:
     return results
 
 
-def _sweep(dense: list[Hits], sparse: list[Hits], owner: dict[str, str], queries: list[EvalQuery]) -> list[dict[str, Any]]:
+def _sweep(
+    dense: list[Hits], sparse: list[Hits], owner: dict[str, str], queries: list[EvalQuery]
+) -> list[dict[str, Any]]:
     configs: dict[str, fusion.Fuser] = {}
     for k in (2, 5, 10, 20, 40, 60, 100):
         for w in (0.5, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0):
@@ -134,7 +138,8 @@ def main() -> None:
     print(f"{'variant':<8} {'mode':<12} {'nDCG@10':>8} {'R@100':>7} {'p50 ms':>7}")
     for result in report:
         for mode, row in result["modes"].items():
-            print(f"{result['variant']:<8} {mode:<12} {row['ndcg@10']:>8.4f} {row['recall@100']:>7.4f} {row['p50_ms']:>7.2f}")
+            scores = f"{row['ndcg@10']:>8.4f} {row['recall@100']:>7.4f} {row['p50_ms']:>7.2f}"
+            print(f"{result['variant']:<8} {mode:<12} {scores}")
         for row in result.get("sweep", [])[:12]:
             print(f"{result['variant']:<8}   {row['fusion']:<34} {row['ndcg@10']:.4f}")
     out = CACHE.parent / "out"

@@ -33,8 +33,8 @@ def index_beir(
     pipeline = build_embedding_pipeline(settings)
     pipeline.warm_up()
     batch: list[Document] = []
-    written = done = 0
-    for row in iter_beir_corpus(folder):
+    written = 0
+    for done, row in enumerate(iter_beir_corpus(folder), 1):
         converted = ConvertedDocument(sections=(Section(row["text"] or row["title"]),), media_type="text/plain")
         for chunk in chunker.chunk(converted, title=row["title"]):
             meta = {"document_id": row["_id"], "title": row["title"], "chunk_index": chunk.index,
@@ -42,7 +42,6 @@ def index_beir(
             batch.append(
                 Document(id=chunk_point_id(row["_id"], chunk.index, chunk.text), content=chunk.text, meta=meta)
             )
-        done += 1
         if done % BATCH_DOCUMENTS == 0:
             written += _flush(batch, pipeline, store)
             batch = []

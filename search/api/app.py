@@ -22,6 +22,7 @@ from search.api.metrics import install_metrics
 from search.api.problems import install_problem_handlers
 from search.api.routes import admin, documents, jobs
 from search.api.routes import search as search_routes
+from search.web import install_web
 
 DESCRIPTION = """
 Search e-governance practices, case studies, policies and MoUs of Indian states and UTs by meaning,
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (search_routes.router, documents.router, jobs.router, admin.router):
         app.include_router(router)
     _install_offline_docs(app)
+    install_web(app)
     return app
 
 

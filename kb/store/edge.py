@@ -1,0 +1,294 @@
+"""The embedded backend: a Qdrant Edge shard under ``KB_DIR/index``.
+
+Qdrant Edge is the real Qdrant engine in-process (segments, WAL, payload indexes, HNSW, IDF sparse
+vectors, RRF/DBSF fusion, facets), so the embedded store and a Qdrant server answer alike. Two
+Edge facts shape this module:
+
+- Every error is a plain ``Exception`` with a message ("Service runtime error: ..."), so errors are
+  recognised by text and translated into :class:`~kb.errors.StoreError` here.
+- The shard holds an exclusive lock on its WAL: a second opener (another process, or the same one)
+  fails with ``Can't init WAL: Kind(WouldBlock)``. That becomes :class:`~kb.errors.StoreLockedError`
+  with a message that says what to do instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Self
+
+import qdrant_edge as qe
+from haystack.core.serialization import default_from_dict, default_to_dict
+from haystack.errors import FilterError
+
+from kb.errors import ConfigError, KBError, StoreError, StoreLockedError
+from kb.models import SparseVector
+from kb.store.base import (
+    DENSE,
+    PAYLOAD_INDEXES,
+    SPARSE,
+    ChunkStore,
+    FacetValue,
+    Fusion,
+    Hit,
+    PointData,
+    dimension_mismatch,
+    make_hit,
+)
+from kb.store.filters import Condition
+from kb.store.filters_edge import to_edge_filter
+
+LOCKED_MESSAGE = (
+    "The knowledge base at {kb_dir} is in use by another process (is `kb serve` running?). "
+    "Stop that process, or send the files through the running server: "
+    "kb ingest --server URL --key KEY PATH"
+)
+
+_SCHEMA = {
+    "keyword": qe.PayloadSchemaType.Keyword,
+    "integer": qe.PayloadSchemaType.Integer,
+    "bool": qe.PayloadSchemaType.Bool,
+}
+
+
+class EdgeStore(ChunkStore):
+    """Chunks in an embedded Qdrant Edge shard; opening it takes the shard's WAL lock until :meth:`close`.
+
+    Creates the shard (with its payload indexes) when ``path`` holds none, else loads it and checks
+    that its dense dimension is ``dense_dim``. ``kb_dir`` only names the knowledge base in the
+    "in use by another process" message (default: the parent of ``path``).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        dense_dim: int = 384,
+        return_embedding: bool = False,
+        kb_dir: str | Path | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.dense_dim = dense_dim
+        self.return_embedding = return_embedding
+        self.kb_dir = Path(kb_dir) if kb_dir is not None else self.path.parent
+        self._shard: qe.EdgeShard | None = None
+        self._shard = self._open()
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    def _config(self) -> qe.EdgeConfig:
+        return qe.EdgeConfig(
+            vectors={DENSE: qe.EdgeVectorParams(size=self.dense_dim, distance=qe.Distance.Cosine)},
+            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        )
+
+    def _open(self) -> qe.EdgeShard:
+        config_file = self.path / "edge_config.json"
+        if config_file.exists():
+            found = _stored_dense_dim(config_file)
+            if found is not None and found != self.dense_dim:
+                raise dimension_mismatch(str(self.path), found, self.dense_dim)
+        with self._translate():
+            if config_file.exists():
+                shard = qe.EdgeShard.load(str(self.path), self._config())
+            else:
+                shard = qe.EdgeShard.create(str(self.path), self._config())
+        try:
+            self._ensure_indexes(shard)
+        except BaseException:
+            shard.close()  # do not keep the WAL lock of a store that failed to open
+            raise
+        return shard
+
+    def _ensure_indexes(self, shard: qe.EdgeShard) -> None:
+        """Create missing payload indexes (all at creation; new ones after an upgrade)."""
+        with self._translate():
+            existing = set(shard.info().payload_schema)
+            for key, kind in PAYLOAD_INDEXES.items():
+                if key not in existing:
+                    shard.update(qe.UpdateOperation.create_field_index(key, _SCHEMA[kind]))
+
+    @property
+    def shard(self) -> qe.EdgeShard:
+        """The open shard, or a StoreError once closed."""
+        if self._shard is None:
+            raise StoreError(f"The index at {self.path} is closed.")
+        return self._shard
+
+    def optimize(self) -> None:
+        """Merge segments and build HNSW indexes (minutes at 100k points: keep it off the request path)."""
+        with self._translate():
+            self.shard.optimize()
+
+    def flush(self) -> None:
+        """Write pending changes to the segments (the WAL already makes writes durable)."""
+        with self._translate():
+            self.shard.flush()
+
+    def close(self) -> None:
+        """Flush and release the WAL lock so another process can open the knowledge base."""
+        if self._shard is None:
+            return
+        shard, self._shard = self._shard, None
+        with self._translate():
+            shard.flush()
+            shard.close()
+
+    def info(self) -> dict[str, Any]:
+        """Backend, location and sizes, for ``kb stats``."""
+        with self._translate():
+            shard_info = self.shard.info()
+        return {
+            "backend": "edge",
+            "path": str(self.path),
+            "points": shard_info.points_count,
+            "indexed_vectors": shard_info.indexed_vectors_count,
+            "segments": shard_info.segments_count,
+            "dense_dim": self.dense_dim,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Constructor arguments, for Haystack pipeline serialisation."""
+        return default_to_dict(
+            self,
+            path=str(self.path),
+            dense_dim=self.dense_dim,
+            return_embedding=self.return_embedding,
+            kb_dir=str(self.kb_dir),
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Open the store described by :meth:`to_dict` output."""
+        return default_from_dict(cls, data)
+
+    @contextmanager
+    def _translate(self) -> Iterator[None]:
+        """Turn Edge's plain ``Exception`` into our errors; our own errors and bugs pass through."""
+        try:
+            yield
+        except (KBError, FilterError, TypeError, AttributeError, KeyError):
+            raise
+        except Exception as exc:
+            message = str(exc)
+            if "WouldBlock" in message:
+                raise StoreLockedError(LOCKED_MESSAGE.format(kb_dir=self.kb_dir)) from exc
+            if "incompatible with existing segments" in message:
+                raise ConfigError(
+                    f"The index at {self.path} was built with another embedding model or configuration "
+                    f"({message}). Run `kb reindex` to rebuild it."
+                ) from exc
+            raise StoreError(f"The embedded index at {self.path} failed: {message}") from exc
+
+    # ---- primitives ------------------------------------------------------------------------------
+
+    def _upsert(self, points: list[PointData]) -> None:
+        edge_points = [qe.Point(p.id, _edge_vectors(p), p.payload) for p in points]
+        with self._translate():
+            self.shard.update(qe.UpdateOperation.upsert_points(edge_points))
+
+    def _existing_ids(self, point_ids: list[str]) -> set[str]:
+        with self._translate():
+            records = self.shard.retrieve(list(point_ids), False, False)
+        return {str(r.id) for r in records}
+
+    def _retrieve(self, point_ids: list[str], with_vectors: bool) -> list[Hit]:
+        with self._translate():
+            records = self.shard.retrieve(list(point_ids), True, with_vectors)
+        return [make_hit(r.id, r.payload, r.vector) for r in records]
+
+    def _scroll_page(
+        self, condition: Condition | None, with_vectors: bool, limit: int, offset: str | None
+    ) -> tuple[list[Hit], str | None]:
+        request = qe.ScrollRequest(
+            offset=offset,
+            limit=limit,
+            filter=to_edge_filter(condition),
+            with_payload=True,
+            with_vector=with_vectors,
+        )
+        with self._translate():
+            records, next_offset = self.shard.scroll(request)
+        hits = [make_hit(r.id, r.payload, r.vector) for r in records]
+        return hits, None if next_offset is None else str(next_offset)
+
+    def _count(self, condition: Condition | None) -> int:
+        with self._translate():
+            return self.shard.count(qe.CountRequest(exact=True, filter=to_edge_filter(condition)))
+
+    def _delete_points(self, point_ids: list[str]) -> None:
+        with self._translate():
+            self.shard.update(qe.UpdateOperation.delete_points(list(point_ids)))
+
+    def _delete_where(self, condition: Condition) -> None:
+        edge_filter = to_edge_filter(condition) or qe.Filter()
+        with self._translate():
+            self.shard.update(qe.UpdateOperation.delete_points_by_filter(edge_filter))
+
+    def _set_meta_where(self, condition: Condition, meta: dict[str, Any]) -> None:
+        edge_filter = to_edge_filter(condition) or qe.Filter()
+        with self._translate():
+            self.shard.update(qe.UpdateOperation.set_payload_by_filter(edge_filter, meta, key="meta"))
+
+    def _query(
+        self,
+        *,
+        dense: list[float] | None,
+        sparse: SparseVector | None,
+        condition: Condition | None,
+        limit: int,
+        prefetch_limit: int,
+        fusion: Fusion,
+        rrf_k: int,
+        with_vectors: bool,
+    ) -> list[Hit]:
+        edge_filter = to_edge_filter(condition)
+        queries = []
+        if dense is not None:
+            queries.append(qe.Query.Nearest([float(x) for x in dense], using=DENSE))
+        if sparse is not None:
+            queries.append(qe.Query.Nearest(qe.SparseVector(sparse.indices, sparse.values), using=SPARSE))
+        if len(queries) == 1:
+            request = qe.QueryRequest(
+                limit=limit, query=queries[0], filter=edge_filter, with_payload=True, with_vector=with_vectors
+            )
+        else:
+            # The stub declares Rrf/Dbsf as classes nested in Fusion, not as Fusion values.
+            fused: Any = qe.Fusion.Rrf(k=rrf_k) if fusion == "rrf" else qe.Fusion.Dbsf()
+            request = qe.QueryRequest(
+                limit=limit,
+                prefetches=[qe.Prefetch(limit=prefetch_limit, query=q, filter=edge_filter) for q in queries],
+                query=fused,
+                filter=edge_filter,
+                with_payload=True,
+                with_vector=with_vectors,
+            )
+        with self._translate():
+            points = self.shard.query(request)
+        return [make_hit(p.id, p.payload, p.vector, p.score) for p in points]
+
+    def _facet(self, key: str, condition: Condition | None, limit: int) -> list[tuple[FacetValue, int]]:
+        request = qe.FacetRequest(key, limit=limit, exact=True, filter=to_edge_filter(condition))
+        with self._translate():
+            response = self.shard.facet(request)
+        return [(hit.value, hit.count) for hit in response.hits]
+
+
+def _edge_vectors(point: PointData) -> dict[str, Any]:
+    vectors: dict[str, Any] = {}
+    if point.dense is not None:
+        vectors[DENSE] = point.dense
+    if point.sparse is not None:
+        vectors[SPARSE] = qe.SparseVector(point.sparse.indices, point.sparse.values)
+    return vectors
+
+
+def _stored_dense_dim(config_file: Path) -> int | None:
+    """The dense size recorded in the shard's ``edge_config.json`` (best effort: ``load`` checks too)."""
+    try:
+        size = json.loads(config_file.read_text())["vectors"][DENSE]["size"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return size if isinstance(size, int) else None

@@ -1,0 +1,329 @@
+"""The scale-out backend: a collection on a Qdrant server or cluster, through qdrant-client.
+
+The collection is created with ``shard_number``/``replication_factor`` from settings, the same named
+vectors as the Edge shard and the same payload indexes. Tests pass a ``QdrantClient(":memory:")``
+(qdrant-client's pure-Python local mode) as a stand-in for a server; local mode is never the
+product's store (see STACK-NOTES: brute force, 100x slower than Edge).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Self
+
+from haystack.core.serialization import default_from_dict, default_to_dict
+from haystack.errors import FilterError
+from haystack.utils import Secret, deserialize_secrets_inplace
+from qdrant_client import QdrantClient
+from qdrant_client import models as qm
+
+from kb.errors import KBError, StoreError
+from kb.models import SparseVector
+from kb.store.base import (
+    DENSE,
+    PAYLOAD_INDEXES,
+    SPARSE,
+    ChunkStore,
+    FacetValue,
+    Fusion,
+    Hit,
+    PointData,
+    dimension_mismatch,
+    make_hit,
+)
+from kb.store.filters import (
+    And,
+    Condition,
+    DatetimeRange,
+    HasId,
+    IsEmpty,
+    Match,
+    MatchAny,
+    Not,
+    Or,
+    Range,
+    as_list,
+)
+
+_SCHEMA = {
+    "keyword": qm.PayloadSchemaType.KEYWORD,
+    "integer": qm.PayloadSchemaType.INTEGER,
+    "bool": qm.PayloadSchemaType.BOOL,
+}
+
+
+class ServerStore(ChunkStore):
+    """Chunks in a Qdrant server collection; creates it (and its payload indexes) when missing.
+
+    ``client`` lets tests hand in an existing ``QdrantClient`` (``":memory:"``); otherwise one is
+    built from ``url`` and ``api_key``. ``api_key`` is a Haystack ``Secret`` so ``to_dict`` never
+    writes the key itself (a plain string is wrapped as a token secret, which refuses to serialise).
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        api_key: Secret | str | None = None,
+        collection: str = "practices",
+        shards: int = 1,
+        replicas: int = 1,
+        dense_dim: int = 384,
+        return_embedding: bool = False,
+        timeout: int = 30,
+        client: QdrantClient | None = None,
+    ) -> None:
+        if client is None and not url:
+            raise ValueError("ServerStore needs a Qdrant url (or a QdrantClient).")
+        self.url = url
+        self.api_key = Secret.from_token(api_key) if isinstance(api_key, str) else api_key
+        self.collection = collection
+        self.shards = shards
+        self.replicas = replicas
+        self.dense_dim = dense_dim
+        self.return_embedding = return_embedding
+        self.timeout = timeout
+        self._closed = False
+        if client is None:
+            key = self.api_key.resolve_value() if self.api_key is not None else None
+            client = QdrantClient(url=url, api_key=key, timeout=timeout, check_compatibility=False)
+        self.client = client
+        self._ensure_collection()
+
+    @property
+    def _where(self) -> str:
+        return f"collection {self.collection!r} at {self.url or 'the given client'}"
+
+    def _ensure_collection(self) -> None:
+        with self._translate():
+            if not self.client.collection_exists(self.collection):
+                self.client.create_collection(
+                    self.collection,
+                    vectors_config={DENSE: qm.VectorParams(size=self.dense_dim, distance=qm.Distance.COSINE)},
+                    sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
+                    shard_number=self.shards,
+                    replication_factor=self.replicas,
+                )
+            info = self.client.get_collection(self.collection)
+        vectors = info.config.params.vectors
+        params = vectors.get(DENSE) if isinstance(vectors, dict) else None
+        if params is None:
+            raise StoreError(f"The {self._where} has no {DENSE!r} vector: it was not created by kb.")
+        if params.size != self.dense_dim:
+            raise dimension_mismatch(self._where, params.size, self.dense_dim)
+        with self._translate(), warnings.catch_warnings():
+            # Local mode (the test stand-in) warns that it ignores payload indexes; a server uses them.
+            warnings.simplefilter("ignore", UserWarning)
+            for key, kind in PAYLOAD_INDEXES.items():
+                if key not in (info.payload_schema or {}):
+                    self.client.create_payload_index(self.collection, key, _SCHEMA[kind], wait=True)
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    def optimize(self) -> None:
+        """Nothing to do: the server's optimizers build indexes in the background."""
+
+    def flush(self) -> None:
+        """Nothing to do: every write waits for the server's acknowledgement."""
+
+    def close(self) -> None:
+        """Close the client's connections. Idempotent."""
+        if not self._closed:
+            self._closed = True
+            with self._translate():
+                self.client.close()
+
+    def info(self) -> dict[str, Any]:
+        """Backend, location and sizes, for ``kb stats``."""
+        with self._translate():
+            info = self.client.get_collection(self.collection)
+        return {
+            "backend": "server",
+            "url": self.url,
+            "collection": self.collection,
+            "points": info.points_count or 0,
+            "indexed_vectors": info.indexed_vectors_count or 0,
+            "segments": info.segments_count,
+            "dense_dim": self.dense_dim,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Constructor arguments (the key as an env-var reference), for Haystack serialisation."""
+        return default_to_dict(
+            self,
+            url=self.url,
+            api_key=self.api_key.to_dict() if self.api_key is not None else None,
+            collection=self.collection,
+            shards=self.shards,
+            replicas=self.replicas,
+            dense_dim=self.dense_dim,
+            return_embedding=self.return_embedding,
+            timeout=self.timeout,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Connect to the collection described by :meth:`to_dict` output."""
+        deserialize_secrets_inplace(data["init_parameters"], keys=["api_key"])
+        return default_from_dict(cls, data)
+
+    @contextmanager
+    def _translate(self) -> Iterator[None]:
+        """qdrant-client raises UnexpectedResponse (server), ResponseHandlingException (network) and
+        ValueError (local mode): all become StoreError; our own errors and bugs pass through."""
+        try:
+            yield
+        except (KBError, FilterError, TypeError, AttributeError, KeyError):
+            raise
+        except Exception as exc:
+            raise StoreError(f"Qdrant {self._where} failed: {exc}") from exc
+
+    # ---- primitives ------------------------------------------------------------------------------
+
+    def _upsert(self, points: list[PointData]) -> None:
+        structs = [qm.PointStruct(id=p.id, vector=_vectors(p), payload=p.payload) for p in points]
+        with self._translate():
+            self.client.upsert(self.collection, structs, wait=True)
+
+    def _existing_ids(self, point_ids: list[str]) -> set[str]:
+        with self._translate():
+            records = self.client.retrieve(self.collection, point_ids, with_payload=False, with_vectors=False)
+        return {str(r.id) for r in records}
+
+    def _retrieve(self, point_ids: list[str], with_vectors: bool) -> list[Hit]:
+        with self._translate():
+            records = self.client.retrieve(self.collection, point_ids, with_payload=True, with_vectors=with_vectors)
+        return [make_hit(r.id, r.payload, r.vector) for r in records]
+
+    def _scroll_page(
+        self, condition: Condition | None, with_vectors: bool, limit: int, offset: str | None
+    ) -> tuple[list[Hit], str | None]:
+        with self._translate():
+            records, next_offset = self.client.scroll(
+                self.collection,
+                scroll_filter=to_server_filter(condition),
+                limit=limit,
+                offset=offset,
+                with_payload=True,
+                with_vectors=with_vectors,
+            )
+        hits = [make_hit(r.id, r.payload, r.vector) for r in records]
+        return hits, None if next_offset is None else str(next_offset)
+
+    def _count(self, condition: Condition | None) -> int:
+        with self._translate():
+            return self.client.count(self.collection, count_filter=to_server_filter(condition), exact=True).count
+
+    def _delete_points(self, point_ids: list[str]) -> None:
+        with self._translate():
+            self.client.delete(self.collection, qm.PointIdsList(points=list(point_ids)), wait=True)
+
+    def _delete_where(self, condition: Condition) -> None:
+        selector = qm.FilterSelector(filter=to_server_filter(condition) or qm.Filter())
+        with self._translate():
+            self.client.delete(self.collection, selector, wait=True)
+
+    def _set_meta_where(self, condition: Condition, meta: dict[str, Any]) -> None:
+        selector = qm.FilterSelector(filter=to_server_filter(condition) or qm.Filter())
+        with self._translate():
+            self.client.set_payload(self.collection, meta, points=selector, key="meta", wait=True)
+
+    def _query(
+        self,
+        *,
+        dense: list[float] | None,
+        sparse: SparseVector | None,
+        condition: Condition | None,
+        limit: int,
+        prefetch_limit: int,
+        fusion: Fusion,
+        rrf_k: int,
+        with_vectors: bool,
+    ) -> list[Hit]:
+        server_filter = to_server_filter(condition)
+        queries: list[tuple[Any, str]] = []
+        if dense is not None:
+            queries.append(([float(x) for x in dense], DENSE))
+        if sparse is not None:
+            queries.append((qm.SparseVector(indices=sparse.indices, values=sparse.values), SPARSE))
+        with self._translate():
+            if len(queries) == 1:
+                response = self.client.query_points(
+                    self.collection,
+                    query=queries[0][0],
+                    using=queries[0][1],
+                    query_filter=server_filter,
+                    limit=limit,
+                    with_payload=True,
+                    with_vectors=with_vectors,
+                )
+            else:
+                fused: qm.RrfQuery | qm.FusionQuery = (
+                    qm.RrfQuery(rrf=qm.Rrf(k=rrf_k)) if fusion == "rrf" else qm.FusionQuery(fusion=qm.Fusion.DBSF)
+                )
+                prefetch = [
+                    qm.Prefetch(query=q, using=using, filter=server_filter, limit=prefetch_limit)
+                    for q, using in queries
+                ]
+                response = self.client.query_points(
+                    self.collection,
+                    prefetch=prefetch,
+                    query=fused,
+                    query_filter=server_filter,
+                    limit=limit,
+                    with_payload=True,
+                    with_vectors=with_vectors,
+                )
+        return [make_hit(p.id, p.payload, p.vector, p.score) for p in response.points]
+
+    def _facet(self, key: str, condition: Condition | None, limit: int) -> list[tuple[FacetValue, int]]:
+        with self._translate():
+            response = self.client.facet(
+                self.collection, key, facet_filter=to_server_filter(condition), limit=limit, exact=True
+            )
+        return [(hit.value, hit.count) for hit in response.hits]
+
+
+def to_server_filter(condition: Condition | None) -> qm.Filter | None:
+    """The qdrant-client filter for ``condition`` (mirrors :func:`kb.store.filters_edge.to_edge_filter`)."""
+    if condition is None:
+        return None
+    rendered = _render(condition)
+    return rendered if isinstance(rendered, qm.Filter) else qm.Filter(must=[rendered])
+
+
+def _render(condition: Condition) -> Any:
+    match condition:
+        case Match(key, value):
+            return qm.FieldCondition(key=key, match=qm.MatchValue(value=value))
+        case MatchAny(key, values):
+            return qm.FieldCondition(key=key, match=qm.MatchAny(any=as_list(values)))
+        case Range(key, gt, gte, lt, lte):
+            return qm.FieldCondition(key=key, range=qm.Range(gt=gt, gte=gte, lt=lt, lte=lte))
+        case DatetimeRange(key, gt, gte, lt, lte):
+            bounds = {"gt": gt, "gte": gte, "lt": lt, "lte": lte}
+            parsed = {name: datetime.fromisoformat(v) for name, v in bounds.items() if v is not None}
+            return qm.FieldCondition(key=key, range=qm.DatetimeRange(**parsed))
+        case IsEmpty(key):
+            return qm.IsEmptyCondition(is_empty=qm.PayloadField(key=key))
+        case HasId(ids):
+            return qm.HasIdCondition(has_id=list(ids))
+        case And(conditions):
+            return qm.Filter(must=[_render(c) for c in conditions] or None)
+        case Or(conditions):
+            return qm.Filter(should=[_render(c) for c in conditions])
+        case Not(inner):
+            return qm.Filter(must_not=[_render(inner)])
+    raise TypeError(f"unknown filter condition {condition!r}")  # pragma: no cover
+
+
+def _vectors(point: PointData) -> dict[str, Any]:
+    vectors: dict[str, Any] = {}
+    if point.dense is not None:
+        vectors[DENSE] = point.dense
+    if point.sparse is not None:
+        vectors[SPARSE] = qm.SparseVector(indices=point.sparse.indices, values=point.sparse.values)
+    return vectors

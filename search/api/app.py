@@ -20,8 +20,9 @@ from kb.settings import Settings
 from search.api.limits import UploadLimitMiddleware
 from search.api.metrics import install_metrics
 from search.api.problems import install_problem_handlers
-from search.api.routes import admin, documents, jobs
+from search.api.routes import admin, documents, jobs, retrieve
 from search.api.routes import search as search_routes
+from search.mcp_server import assistants_lifespan, install_mcp
 from search.web import install_web
 
 DESCRIPTION = """
@@ -55,9 +56,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner.start()
         app.state.store, app.state.catalog = store, catalog
         app.state.searcher, app.state.ingestor, app.state.jobs = searcher, ingestor, runner
-        app.state.ready = True
-        yield
-        app.state.ready = False
+        async with assistants_lifespan(app):  # /v1/retrieve and the MCP session manager at /mcp
+            app.state.ready = True
+            yield
+            app.state.ready = False
         runner.stop()
     finally:
         catalog.close()
@@ -79,8 +81,9 @@ def create_app(settings: Settings) -> FastAPI:
     install_problem_handlers(app)
     install_metrics(app)
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes)
-    for router in (search_routes.router, documents.router, jobs.router, admin.router):
+    for router in (search_routes.router, retrieve.router, documents.router, jobs.router, admin.router):
         app.include_router(router)
+    install_mcp(app)
     _install_offline_docs(app)
     install_web(app)
     return app

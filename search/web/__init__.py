@@ -1,0 +1,24 @@
+"""The web UI for officials: server-rendered pages on the API's own app (no build step, no CDN).
+
+``install_web(app)`` adds the pages (search, browse, document, contribute), the static assets under
+``/static`` and HTML error pages for browser routes. Pages read ``app.state`` (catalog, searcher,
+jobs) set up by the API's lifespan, so the UI and the API always answer from the same knowledge base.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+__all__ = ["install_web"]
+
+
+def install_web(app: FastAPI) -> None:
+    """Mount ``/static``, include the pages and wrap the error handlers (call after the API's own)."""
+    from search.web import contribute, pages
+    from search.web.errors import install_html_errors
+    from search.web.render import STATIC_DIR, CachedStatic
+
+    app.mount("/static", CachedStatic(directory=str(STATIC_DIR)), name="static")
+    app.include_router(pages.router)
+    app.include_router(contribute.router)
+    install_html_errors(app)

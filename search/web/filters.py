@@ -1,0 +1,189 @@
+"""The search page's filters: read leniently from the query string, counted per facet, turned into links.
+
+A bad value in a bookmarked or hand-edited URL (``sector=helth``) must not cost the official the whole
+page: each filter is validated on its own with the same schema as the API, the valid ones apply and
+the invalid ones are reported on the page with the schema's own message.
+
+Facet counts are *disjunctive*: the states list counts documents as if no state were chosen, so an
+official who picked Haryana still sees how many Kerala documents there are and can add Kerala.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.datastructures import QueryParams
+
+from kb.catalog import Catalog, DocumentRecord
+from kb.errors import QueryError
+from search.retrieval import CANDIDATE_CHUNKS, Searcher
+from search.schemas import SearchFilters
+from search.validation import build_filters
+
+FACETS = ("states", "sector", "type", "year")
+_RESET: dict[str, dict[str, Any]] = {
+    "states": {"states": []},
+    "sector": {"sector": None},
+    "type": {"type": None},
+    "year": {"year_from": None, "year_to": None},
+}
+ALL_DOCUMENTS = 100_000
+
+
+@dataclass
+class FilterState:
+    """The filters of one request, what was wrong with them, and the raw values for the form."""
+
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return not self.filters.is_empty()
+
+    def params(self) -> dict[str, Any]:
+        """The valid filters as query parameters (``state`` repeated)."""
+        f = self.filters
+        return {
+            "state": list(f.states),
+            "sector": f.sector.value if f.sector else None,
+            "type": f.type.value if f.type else None,
+            "year_from": f.year_from,
+            "year_to": f.year_to,
+        }
+
+    def chips(self) -> list[tuple[str, dict[str, Any]]]:
+        """One (label, params without it) pair per active filter, for "remove this filter" links."""
+        from search.web.render import label
+
+        params = self.params()
+        chips: list[tuple[str, dict[str, Any]]] = []
+        for state in params["state"]:
+            chips.append((state, {**params, "state": [s for s in params["state"] if s != state]}))
+        for name in ("sector", "type"):
+            if params[name]:
+                chips.append((label(params[name]), {**params, name: None}))
+        if params["year_from"] or params["year_to"]:
+            span = f"{params['year_from'] or '…'}–{params['year_to'] or '…'}"
+            if params["year_from"] and params["year_from"] == params["year_to"]:
+                span = str(params["year_from"])
+            chips.append((f"Year {span}", {**params, "year_from": None, "year_to": None}))
+        return chips
+
+
+def _year(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+def read_filters(query: QueryParams) -> FilterState:
+    """Validate each filter separately; keep the good ones, describe the bad ones."""
+    state = FilterState()
+    values: dict[str, Any] = {}
+    groups: list[dict[str, Any]] = [
+        {"states": [s for s in query.getlist("state") if s.strip()]},
+        {"sector": query.get("sector") or None},
+        {"type": query.get("type") or None},
+        {"year_from": _year(query.get("year_from")), "year_to": _year(query.get("year_to"))},
+    ]
+    for group in groups:
+        try:
+            checked = build_filters(**group)
+        except QueryError as exc:
+            state.errors.append(exc.message)
+            continue
+        values.update({name: getattr(checked, name) for name in group})
+    state.filters = SearchFilters.model_validate(values)
+    return state
+
+
+def relaxed(filters: SearchFilters, facet: str) -> SearchFilters:
+    """``filters`` without the ones on ``facet`` (for disjunctive counts)."""
+    return filters.model_copy(update=_RESET[facet])
+
+
+def _is_filtered_on(filters: SearchFilters, facet: str) -> bool:
+    if facet == "year":
+        return bool(filters.year_from or filters.year_to)
+    value = getattr(filters, facet)
+    return bool(value)
+
+
+def _count(metas: Iterable[dict[str, Any] | DocumentRecord], facet: str) -> dict[str, int]:
+    counter: Counter[str] = Counter()
+    for meta in metas:
+        get = meta.get if isinstance(meta, dict) else lambda name, m=meta: getattr(m, name)
+        if facet == "states":
+            counter.update(get("states") or [])
+        elif get(facet) is not None:
+            counter[str(get(facet))] += 1
+    return dict(counter)
+
+
+def catalog_facets(catalog: Catalog, filters: SearchFilters) -> dict[str, dict[str, int]]:
+    """Document counts per facet value among catalog documents (no query)."""
+    cache: dict[str, list[DocumentRecord]] = {}
+
+    def records(scope: SearchFilters) -> list[DocumentRecord]:
+        cache_key = scope.model_dump_json()
+        if cache_key not in cache:
+            cache[cache_key] = list_records(catalog, scope, limit=ALL_DOCUMENTS, offset=0)[0]
+        return cache[cache_key]
+
+    return {facet: _count(records(relaxed(filters, facet)), facet) for facet in FACETS}
+
+
+def search_facets(
+    searcher: Searcher, text: str, filters: SearchFilters, current: dict[str, list[Any]]
+) -> dict[str, dict[str, int]]:
+    """Counts per facet among the query's candidate documents; ``current`` is the search's own facets.
+
+    Facets with an active filter are recounted without it; the query is embedded once for all.
+    """
+    counts = {facet: {v.value: v.count for v in current.get(facet, [])} for facet in FACETS}
+    open_facets = [facet for facet in FACETS if _is_filtered_on(filters, facet)]
+    if not open_facets:
+        return counts
+    dense = searcher.embed_query(text)
+    sparse = searcher.sparse_query(text)
+    for facet in open_facets:
+        scope = relaxed(filters, facet)
+        hits = searcher.store.query(
+            dense=dense,
+            sparse=sparse,
+            filters=scope.to_store_filter(),
+            limit=CANDIDATE_CHUNKS,
+            prefetch_limit=CANDIDATE_CHUNKS,
+        )
+        first_hit: dict[str, dict[str, Any]] = {}
+        for hit in hits:
+            first_hit.setdefault(str(hit.document.meta.get("document_id")), hit.document.meta)
+        counts[facet] = _count(first_hit.values(), facet)
+    return counts
+
+
+def list_records(
+    catalog: Catalog, filters: SearchFilters, *, limit: int, offset: int
+) -> tuple[list[DocumentRecord], int]:
+    return catalog.list_documents(
+        states=filters.states,
+        sector=filters.sector.value if filters.sector else None,
+        type=filters.type.value if filters.type else None,
+        year_from=filters.year_from,
+        year_to=filters.year_to,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def facet_options(counts: dict[str, int], selected: Iterable[str], *, by_count: bool = True) -> list[tuple[str, int]]:
+    """Values to offer: those with documents, plus the selected ones (even at zero), best first."""
+    chosen = set(selected)
+    options = dict(counts)
+    for value in chosen:
+        options.setdefault(value, 0)
+    if by_count:  # chosen values first so they are never hidden under "more"
+        return sorted(options.items(), key=lambda kv: (kv[0] not in chosen, -kv[1], kv[0]))
+    return sorted(options.items())

@@ -1,0 +1,251 @@
+"""Reading pages: search (``/``), browse (``/browse``) and a document (``/documents/{id}``).
+
+Handlers gather what a page shows from the same services as the API (``app.state``) and hand it to
+a template; everything works without JavaScript, and every search is a bookmarkable GET URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request
+from markupsafe import Markup
+from starlette.responses import Response
+
+from kb.catalog import Catalog, DocumentRecord
+from kb.errors import AuthError, NotFoundError, QueryError
+from kb.vocab import STATES, UNION_TERRITORIES, DocType, Sector
+from search.retrieval import Searcher
+from search.schemas import SearchRequest, SearchResult
+from search.web.filters import (
+    catalog_facets,
+    facet_options,
+    list_records,
+    read_filters,
+    search_facets,
+)
+from search.web.render import highlight, page
+from search.web.text import anchor_for, excerpt, outline, section_views
+
+router = APIRouter(include_in_schema=False)
+
+PER_PAGE = 10
+MAX_OFFSET = 500  # SearchRequest's limit
+EXAMPLE_QUERIES = (
+    "citizens complain to the chief minister and track their grievance",
+    "farmers get land records from a kiosk",
+    "minimum cyber security controls for department websites",
+    "agreement between two states to share e-District services",
+)
+
+
+@dataclass
+class ResultView:
+    """One document in a list of results, however it was found."""
+
+    id: str
+    title: str
+    type: str
+    states: list[str]
+    sector: str
+    year: int | None
+    lang: str = "en"
+    section: str = ""
+    page: int | None = None
+    snippet: Markup = field(default_factory=Markup)
+    fragment: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"/documents/{self.id}" + (f"#{self.fragment}" if self.fragment else "")
+
+
+def _catalog(request: Request) -> Catalog:
+    return request.app.state.catalog
+
+
+def _searcher(request: Request) -> Searcher:
+    return request.app.state.searcher
+
+
+def check_reading(request: Request) -> None:
+    """Pages hold no keys, so a KB that requires a key for reading is read through the API only."""
+    if request.app.state.settings.require_key_for_read:
+        raise AuthError(
+            "This knowledge base requires an API key for reading (KB_REQUIRE_KEY_FOR_READ), so its web pages"
+            " are closed. Use the API with your key: /docs"
+        )
+
+
+def _language(record: DocumentRecord | None) -> str:
+    return str((record.metadata.get("language") if record else None) or "en")
+
+
+def _from_search(result: SearchResult, record: DocumentRecord | None) -> ResultView:
+    return ResultView(
+        id=result.document_id,
+        title=result.title,
+        type=result.type,
+        states=result.states,
+        sector=result.sector,
+        year=result.year,
+        lang=_language(record),
+        section=result.section,
+        page=result.page,
+        snippet=highlight(result.snippet, result.highlights),
+        fragment=anchor_for(result.section) if result.section else "",
+    )
+
+
+def _from_record(record: DocumentRecord, catalog: Catalog) -> ResultView:
+    return ResultView(
+        id=record.id,
+        title=record.title,
+        type=record.type,
+        states=record.states,
+        sector=record.sector,
+        year=record.year,
+        lang=_language(record),
+        snippet=Markup.escape(excerpt(catalog.sections(record.id))),
+    )
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        number = int(value or 1)
+    except ValueError:
+        return 1
+    return max(1, min(number, MAX_OFFSET // PER_PAGE + 1))
+
+
+@router.get("/")
+def search_page(request: Request) -> Response:
+    check_reading(request)
+    catalog, searcher = _catalog(request), _searcher(request)
+    q = " ".join((request.query_params.get("q") or "").split())
+    chosen = read_filters(request.query_params)
+    if not q and not chosen.active and not chosen.errors:
+        return _landing(request, catalog)
+    page_no = _page_number(request.query_params.get("page"))
+    offset = (page_no - 1) * PER_PAGE
+    results: list[ResultView] = []
+    total = 0
+    errors = list(chosen.errors)
+    counts: dict[str, dict[str, int]] = {}
+    if q:
+        try:
+            response = searcher.search(SearchRequest(query=q, top_k=PER_PAGE, offset=offset, filters=chosen.filters))
+        except QueryError as exc:
+            errors.append(exc.message)
+        else:
+            total = response.total
+            results = [_from_search(r, catalog.get_document(r.document_id)) for r in response.results]
+            counts = search_facets(searcher, response.query, chosen.filters, response.facets)
+    else:
+        records, total = list_records(catalog, chosen.filters, limit=PER_PAGE, offset=offset)
+        results = [_from_record(r, catalog) for r in records]
+        counts = catalog_facets(catalog, chosen.filters)
+    f = chosen.filters
+    facets = {
+        "states": facet_options(counts.get("states", {}), f.states),
+        "sector": facet_options(counts.get("sector", {}), [f.sector.value] if f.sector else []),
+        "type": facet_options(counts.get("type", {}), [f.type.value] if f.type else []),
+        "year": facet_options(counts.get("year", {}), [], by_count=False),
+    }
+    params = {"q": q, **chosen.params()}
+    last_page = max(1, min((total + PER_PAGE - 1) // PER_PAGE, MAX_OFFSET // PER_PAGE + 1))
+    return page(
+        request,
+        "search.html",
+        {
+            "q": q,
+            "chosen": chosen,
+            "errors": errors,
+            "results": results,
+            "total": total,
+            "facets": facets,
+            "params": params,
+            "page_no": page_no,
+            "last_page": last_page,
+            "first_rank": offset + 1,
+        },
+    )
+
+
+def _landing(request: Request, catalog: Catalog) -> Response:
+    latest, total = catalog.list_documents(limit=6)
+    states = catalog.facet_counts("states")
+    sectors = catalog.facet_counts("sector")
+    return page(
+        request,
+        "landing.html",
+        {
+            "total": total,
+            "latest": [_from_record(r, catalog) for r in latest],
+            "states": sorted(states.items(), key=lambda kv: (-kv[1], kv[0]))[:12],
+            "state_count": len(states),
+            "sectors": sorted(sectors.items(), key=lambda kv: (-kv[1], kv[0]))[:12],
+            "examples": EXAMPLE_QUERIES,
+        },
+    )
+
+
+@router.get("/browse")
+def browse_page(request: Request) -> Response:
+    check_reading(request)
+    catalog = _catalog(request)
+    states = catalog.facet_counts("states")
+    sectors = catalog.facet_counts("sector")
+    types = catalog.facet_counts("type")
+    years = catalog.facet_counts("year")
+    return page(
+        request,
+        "browse.html",
+        {
+            "total": catalog.counts()["documents"],
+            "states": [(name, states.get(name, 0)) for name in STATES],
+            "territories": [(name, states.get(name, 0)) for name in UNION_TERRITORIES],
+            "sectors": sorted(((s.value, sectors.get(s.value, 0)) for s in Sector), key=lambda kv: (-kv[1], kv[0])),
+            "types": [(t.value, types.get(t.value, 0)) for t in DocType if types.get(t.value)],
+            "years": sorted(years.items(), reverse=True),
+        },
+    )
+
+
+@router.get("/documents/{document_id}")
+def document_page(document_id: str, request: Request) -> Response:
+    check_reading(request)
+    catalog, searcher = _catalog(request), _searcher(request)
+    record = catalog.get_document(document_id)
+    if record is None:
+        raise NotFoundError(f"There is no document with the id '{document_id}'. Try searching for it instead.")
+    if not record.active:
+        raise NotFoundError(f"The document '{document_id}' was withdrawn by its contributor and is no longer shared.")
+    views = section_views(catalog.sections(record.id))
+    versions = catalog.versions(record.id)
+    related: list[tuple[str, DocumentRecord | None]] = []
+    for related_id in record.metadata.get("related") or []:
+        other = catalog.get_document(str(related_id))
+        related.append((str(related_id), other if other is not None and other.active else None))
+    similar = [
+        _from_search(result, catalog.get_document(result.document_id))
+        for result in searcher.similar(record.id, top_k=5)
+    ]
+    current = next((v for v in versions if v.version == record.current_version), versions[-1] if versions else None)
+    meta: dict[str, Any] = record.metadata
+    return page(
+        request,
+        "document.html",
+        {
+            "doc": record,
+            "meta": meta,
+            "lang": _language(record),
+            "sections": views,
+            "outline": outline(views),
+            "versions": list(reversed(versions)),
+            "current": current,
+            "related": related,
+            "similar": similar,
+        },
+    )

@@ -1,0 +1,184 @@
+"""Templates, static assets and the small formatting helpers the pages share.
+
+Everything is served from this package (no CDN, no build step). Static files get a content hash in
+their URL and a one-year cache lifetime, so a slow connection downloads the CSS and JS once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import Scope
+
+from kb.vocab import DocType, Level, Sector
+
+STATIC_DIR = resources.files("search.web") / "static"
+
+# Words that title-casing the enum value gets wrong.
+_LABELS: dict[str, str] = {
+    DocType.MOU.value: "MoU",
+    DocType.CASE_STUDY.value: "Case study",
+    DocType.VISION_DOCUMENT.value: "Vision document",
+    Sector.SKILLS_EMPLOYMENT.value: "Skills and employment",
+    Sector.ENVIRONMENT_FORESTS.value: "Environment and forests",
+    Sector.CITIZEN_SERVICES.value: "Citizen services",
+}
+_PLURALS: dict[str, str] = {
+    DocType.MOU.value: "MoUs",
+    DocType.CASE_STUDY.value: "Case studies",
+    DocType.POLICY.value: "Policies",
+    DocType.NEWS.value: "News",
+    DocType.OTHER.value: "Other documents",
+}
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "hi": "हिन्दी (Hindi)",
+    "as": "অসমীয়া (Assamese)",
+    "bn": "বাংলা (Bengali)",
+    "gu": "ગુજરાતી (Gujarati)",
+    "kn": "ಕನ್ನಡ (Kannada)",
+    "ks": "कॉशुर (Kashmiri)",
+    "ml": "മലയാളം (Malayalam)",
+    "mr": "मराठी (Marathi)",
+    "or": "ଓଡ଼ିଆ (Odia)",
+    "pa": "ਪੰਜਾਬੀ (Punjabi)",
+    "ta": "தமிழ் (Tamil)",
+    "te": "తెలుగు (Telugu)",
+    "ur": "اردو (Urdu)",
+}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def label(value: object) -> str:
+    """Display name of a vocabulary value: ``land_records`` -> ``Land records``."""
+    text = str(value)
+    return _LABELS.get(text) or text.replace("_", " ").capitalize()
+
+
+def plural(value: object) -> str:
+    """Plural display name of a document type, for headings of lists."""
+    text = str(value)
+    return _PLURALS.get(text) or label(text) + "s"
+
+
+def language_name(code: str | None) -> str:
+    return LANGUAGES.get(code or "en", code or "English")
+
+
+def lang_attr(code: str | None) -> Markup:
+    """`` lang="hi"`` for content not in English (the page itself is ``lang="en"``)."""
+    if not code or code == "en":
+        return Markup("")
+    return Markup(' lang="{}"').format(code)
+
+
+def highlight(text: str, spans: Iterable[Sequence[int]]) -> Markup:
+    """``text`` escaped, with ``<mark>`` around the [start, end) character ranges in ``spans``."""
+    parts: list[str] = []
+    position = 0
+    for start, end in sorted((int(s[0]), int(s[1])) for s in spans):
+        if start < position or end <= start or end > len(text):
+            continue  # overlapping or out of range: never produce broken markup
+        parts.append(str(escape(text[position:start])))
+        parts.append(f"<mark>{escape(text[start:end])}</mark>")
+        position = end
+    parts.append(str(escape(text[position:])))
+    return Markup("".join(parts))
+
+
+def file_size(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def short_date(timestamp: str | None) -> str:
+    """``2024-03-01T10:00:00+00:00`` -> ``2024-03-01``."""
+    return (timestamp or "")[:10]
+
+
+_PARAM_ORDER = {name: i for i, name in enumerate(("q", "state", "sector", "type", "year_from", "year_to", "page"))}
+
+
+def query_url(path: str, params: Mapping[str, object]) -> str:
+    """``path?params`` in a stable order, empty values left out, lists repeated (``state=A&state=B``)."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in sorted(params.items(), key=lambda kv: _PARAM_ORDER.get(kv[0], len(_PARAM_ORDER))):
+        values = value if isinstance(value, list | tuple) else [value]
+        pairs.extend((name, str(v)) for v in values if v is not None and v != "")
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+class CachedStatic(StaticFiles):
+    """Static files with a long cache lifetime: URLs carry the content hash (``?v=``)."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        scope: Scope = args[2] if len(args) > 2 else kwargs["scope"]
+        if scope.get("query_string"):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
+
+
+def _asset_versions() -> dict[str, str]:
+    versions: dict[str, str] = {}
+    for entry in STATIC_DIR.iterdir():
+        if entry.is_file():
+            versions[entry.name] = hashlib.sha256(entry.read_bytes()).hexdigest()[:10]
+    return versions
+
+
+def make_templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("search.web", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    versions = _asset_versions()
+    env.globals.update(
+        asset=lambda name: f"/static/{name}?v={versions.get(name, '0')}",
+        label=label,
+        plural=plural,
+        language_name=language_name,
+        lang_attr=lang_attr,
+        query_url=query_url,
+        sectors=[s.value for s in Sector],
+        doc_types=[t.value for t in DocType],
+        levels=[lv.value for lv in Level],
+    )
+    env.filters.update(label=label, plural=plural, file_size=file_size, short_date=short_date)
+    return Jinja2Templates(env=env)
+
+
+TEMPLATES = make_templates()
+
+
+def page(request: Request, name: str, context: dict[str, Any], *, status_code: int = 200, **headers: str) -> Response:
+    """A rendered page with the security headers every page gets."""
+    all_headers = {**SECURITY_HEADERS, **{k.replace("_", "-"): v for k, v in headers.items()}}
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code, headers=all_headers)

@@ -1,0 +1,49 @@
+/* Progressive enhancement only: every page works without this file. */
+(function () {
+  "use strict";
+  var doc = document;
+  doc.documentElement.className += " js";
+
+  // Filters apply as soon as they change (the "Apply filters" button is for no-JS browsers).
+  var search = doc.getElementById("search");
+  if (search) {
+    doc.addEventListener("change", function (event) {
+      var el = event.target;
+      if (el.form === search && el.name !== "q") {
+        if (search.requestSubmit) { search.requestSubmit(); } else { search.submit(); }
+      }
+    });
+  }
+
+  // On a phone the filters start folded so the results come first.
+  var panel = doc.getElementById("filter-panel");
+  if (panel && window.matchMedia && window.matchMedia("(max-width: 50rem)").matches) {
+    panel.removeAttribute("open");
+  }
+
+  // Contribute: warn before sending a file over the limit; no double submits.
+  var form = doc.querySelector("form.contribute");
+  if (form) {
+    var max = parseInt(form.getAttribute("data-max-bytes"), 10);
+    var input = form.querySelector("input[type=file]");
+    var warning = doc.getElementById("file-warning");
+    var tooBig = function () {
+      var file = input && input.files && input.files[0];
+      return file && max && file.size > max ? file : null;
+    };
+    input.addEventListener("change", function () {
+      var file = tooBig();
+      warning.hidden = !file;
+      warning.textContent = file ? file.name + " is " + Math.ceil(file.size / 1e6) + " MB; the limit is " + Math.round(max / 1e6) + " MB." : "";
+    });
+    form.addEventListener("submit", function (event) {
+      if (tooBig()) { event.preventDefault(); input.focus(); return; }
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      button.textContent = "Uploading…";
+    });
+  }
+
+  var summary = doc.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+})();

@@ -1,0 +1,346 @@
+"""The web pages through TestClient: what an official sees without JavaScript, and the error paths."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+from fastapi.testclient import TestClient
+
+from tests.conftest import FIXTURES
+from tests.web.conftest import DOCUMENT_COUNT
+
+HTML = {"accept": "text/html,application/xhtml+xml"}
+VAGUE = "citizens complain to the chief minister and the complaint is followed until it is solved"
+
+
+def soup(client: TestClient, url: str, status: int = 200) -> BeautifulSoup:
+    response = client.get(url, headers=HTML)
+    assert response.status_code == status, response.text[:2000]
+    assert response.headers["content-type"].startswith("text/html")
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def result_ids(page: BeautifulSoup) -> list[str]:
+    links = [li.select_one(".r-title a") for li in page.select("ol.results > li.result")]
+    return [re.sub(r"^/documents/([^#]+).*$", r"\1", str(a["href"])) for a in links if a is not None]
+
+
+def text(node: Tag | None) -> str:
+    assert node is not None
+    return " ".join(node.get_text(" ").split())
+
+
+def assert_accessible_basics(page: BeautifulSoup) -> None:
+    """One h1, heading levels that never skip, a label for every control, lang on <html>."""
+    html = page.find("html")
+    assert isinstance(html, Tag) and html.get("lang") == "en"
+    assert page.select_one("a.skip[href='#main']") and page.select_one("main#main")
+    levels = [int(h.name[1]) for h in page.find_all(re.compile(r"^h[1-6]$"))]
+    assert levels.count(1) == 1 and levels[0] == 1, levels
+    for before, after in itertools.pairwise(levels):
+        assert after <= before + 1, levels
+    for control in page.select("input, select, textarea"):
+        if control.get("type") in ("hidden", "submit"):
+            continue
+        labelled = control.get("aria-label") or page.select_one(f"label[for='{control.get('id')}']")
+        assert labelled, f"no label for {control}"
+
+
+def test_landing_page_shows_what_is_there(web: TestClient) -> None:
+    page = soup(web, "/")
+    assert_accessible_basics(page)
+    nav = [text(a) for a in page.select("header nav a")]
+    assert nav == ["Search", "Browse", "Contribute", "API docs"]
+    assert page.select_one("form[role=search][action='/'][method=get] input[name=q]")
+    assert f"{DOCUMENT_COUNT} e-governance practices" in text(page.select_one(".lead"))
+    haryana = page.select_one("a[href='/?state=Haryana']")
+    assert haryana is not None and text(haryana.parent) == "Haryana 3"
+    assert len(page.select("#latest-h + ol .result")) == 6
+    response = web.get("/")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_vague_description_finds_the_practice_with_highlights(web: TestClient) -> None:
+    page = soup(web, "/?" + "q=" + VAGUE.replace(" ", "+"))
+    assert_accessible_basics(page)
+    assert result_ids(page)[0] == "haryana-cm-window"
+    first = page.select_one("li.result")
+    assert first is not None
+    assert first.select("p.snippet mark"), first
+    assert "Case study" in text(first.select_one(".meta")) and "Haryana" in text(first.select_one(".meta"))
+    title_link = first.select_one(".r-title a")
+    assert title_link is not None and str(title_link["href"]).startswith("/documents/haryana-cm-window")
+    # facets: checkboxes and radios belong to the search form, with counts, and work without JS
+    states = {str(i["value"]): text(i.find_next("label")) for i in page.select("input[name=state]")}
+    assert states and all(page.select_one(f"input[name=state][value='{v}']")["form"] == "search" for v in states)
+    assert re.fullmatch(r"Haryana \d+", states["Haryana"])
+    assert page.select_one("input[name=sector][value='']")  # "Any sector"
+    assert page.select_one("button[form=search]")  # "Apply filters" for browsers without JS
+
+
+def test_filter_by_state_keeps_other_states_countable(web: TestClient) -> None:
+    page = soup(web, "/?q=online+services+for+citizens&state=Haryana")
+    ids = result_ids(page)
+    assert ids and set(ids) <= {"haryana-cm-window", "haryana-saral-report", "haryana-e-office-hindi"}
+    checked = page.select_one("input[name=state][value=Haryana]")
+    assert checked is not None and checked.has_attr("checked")
+    assert page.select_one("input[name=state][value=Karnataka]") is not None  # disjunctive counts
+    chip = page.select_one(".chips a")
+    assert chip is not None and chip["href"] == "/?q=online+services+for+citizens"
+    both = soup(web, "/?q=online+services+for+citizens&state=Haryana&state=Karnataka")
+    assert {"karnataka-bhoomi", "haryana-cm-window"} <= set(result_ids(both))
+
+
+def test_bad_filter_values_are_explained_not_500(web: TestClient) -> None:
+    page = soup(web, "/?q=land+records&sector=helth&state=Hariyana&year_from=abc")
+    alert = text(page.select_one(".notice.error"))
+    assert "did you mean 'health'" in alert and "did you mean 'Haryana'" in alert and "year_from" in alert
+    assert result_ids(page)[0] == "karnataka-bhoomi"  # the query still runs
+    reversed_years = soup(web, "/?q=land&year_from=2020&year_to=2010")
+    assert "after year_to" in text(reversed_years.select_one(".notice.error"))
+    too_long = soup(web, "/?q=" + "land+" * 3000)
+    assert "limit is" in text(too_long.select_one(".notice.error"))
+
+
+def test_empty_results_suggest_removing_filters(web: TestClient) -> None:
+    page = soup(web, "/?q=land+records&state=Ladakh&type=mou")
+    empty = page.select_one(".empty")
+    assert empty is not None and "No practices found" in text(empty)
+    hrefs = [str(a["href"]) for a in empty.select("a")]
+    assert "/?q=land+records&type=mou" in hrefs and "/?q=land+records" in hrefs
+
+
+def test_filter_only_listing_and_paging(web: TestClient) -> None:
+    listing = soup(web, "/?type=case_study")
+    ids = result_ids(listing)
+    assert "haryana-cm-window" in ids and "odisha-cyber-guideline" not in ids
+    assert listing.select_one("li.result p.snippet")  # the opening words stand in for a snippet
+    first = soup(web, "/?q=how+the+government+serves+people")
+    second = soup(web, "/?q=how+the+government+serves+people&page=2")
+    assert first.select_one("nav.pager a[rel=next]") is not None
+    assert result_ids(second) and not set(result_ids(first)) & set(result_ids(second))
+    assert second.select_one("ol.results")["start"] == "11"
+    assert result_ids(soup(web, "/?q=how+the+government+serves+people&page=abc")) == result_ids(first)
+
+
+def test_browse_by_state_sector_type_and_year(web: TestClient) -> None:
+    page = soup(web, "/browse")
+    assert_accessible_basics(page)
+    assert text(page.select_one("a[href='/?state=Haryana']").parent) == "Haryana 3"
+    assert "Ladakh 0" in text(page.select_one("#by-state-h").parent)
+    assert page.select_one("a[href='/?sector=land_records']") is not None
+    assert text(page.select_one("a[href='/?type=mou']")) == "MoUs"
+    assert page.select_one("a[href='/?year_from=2019&year_to=2019']") is not None
+
+
+def test_document_page_metadata_outline_text_versions_related_similar(web: TestClient) -> None:
+    page = soup(web, "/documents/jk-back-to-village")
+    assert_accessible_basics(page)
+    assert text(page.select_one("h1")) == "Back to Village outreach in Jammu and Kashmir"
+    facts = text(page.select_one("dl.facts"))
+    assert "Jammu and Kashmir" in facts and "District" in facts and "Scaled" in facts
+    toc = [(a["href"], text(a)) for a in page.select("nav.toc a")]
+    assert ("#sec-how-it-works-before-the-visit", "Before the visit") in toc
+    assert page.select_one("nav.toc > ol > li > ol")  # nested outline
+    for href, _ in toc:
+        assert page.select_one(str(href)) is not None  # every outline entry has its anchor
+    article = page.select_one("article.doc-text")
+    assert article is not None and article.select_one("table th") and "4,483" in text(article.select_one("table"))
+    assert "1. Each panchayat is assigned a visiting officer." in text(article)
+    related = page.select(".related li")
+    assert text(related[0].select_one("a")) == "CM Window grievance redressal"
+    assert "jk-no-such-document (not in the exchange yet)" in text(related[1])
+    similar = page.select("#similar-h ~ ol .result")
+    assert similar and "jk-back-to-village" not in str(similar)
+    download = page.select_one("a.button[download]")
+    assert download is not None and download["href"] == "/v1/documents/jk-back-to-village/file"
+    assert page.select_one("table.versions a[href='/v1/documents/jk-back-to-village/file?version=1']")
+
+
+def test_download_the_original_from_the_document_page(web: TestClient) -> None:
+    page = soup(web, "/documents/haryana-saral-report")
+    href = str(page.select_one("a.button[download]")["href"])
+    response = web.get(href)
+    assert response.status_code == 200
+    assert response.content == (FIXTURES / "good" / "saral-report.pdf").read_bytes()
+    assert "attachment" in response.headers["content-disposition"]
+    assert "Page 3" in text(page.select_one("article.doc-text"))  # PDF page markers
+
+
+def test_search_result_links_to_its_section(web: TestClient) -> None:
+    page = soup(web, "/?q=kiosks+opened+in+taluk+offices")
+    link = page.select_one("li.result .section a")
+    assert link is not None and link["href"] == "/documents/karnataka-bhoomi#sec-implementation-kiosks"
+    document = soup(web, "/documents/karnataka-bhoomi")
+    assert document.select_one("#sec-implementation-kiosks") is not None
+
+
+def test_hindi_document_is_marked_as_hindi(web: TestClient) -> None:
+    page = soup(web, "/documents/haryana-e-office-hindi")
+    assert_accessible_basics(page)
+    title = page.select_one("h1")
+    assert title is not None and title.get("lang") == "hi" and "ई-ऑफिस" in text(title)
+    body = page.select_one("article.doc-text > div")
+    assert body is not None and body.get("lang") == "hi" and "कार्यान्वयन" in text(body)
+    assert all(str(a["href"]).startswith("#sec-") for a in page.select("nav.toc a"))
+    assert "हिन्दी" in text(page.select_one("dl.facts"))
+    results = soup(web, "/?q=कागज़+रहित+फ़ाइल")
+    first = results.select_one("li.result .r-title a")
+    assert first is not None and first.get("lang") == "hi"
+
+
+def test_friendly_404_pages_for_browsers_problems_for_the_api(web: TestClient) -> None:
+    missing = soup(web, "/documents/no-such-doc", status=404)
+    assert "no-such-doc" in text(missing.select_one(".lead"))
+    assert missing.select_one("form[role=search]") is not None
+    assert soup(web, "/no/such/page", status=404).select_one("h1") is not None
+    api = web.get("/v1/documents/no-such-doc", headers=HTML)
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+    plain = web.get("/no/such/page")
+    assert plain.headers["content-type"] == "application/problem+json"
+    assert soup(web, "/contribute/jobs/0123456789abcdef", status=404).select_one("h1") is not None
+
+
+def test_reading_closed_when_the_kb_requires_a_key(web: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(web.app.state.settings, "require_key_for_read", True)  # type: ignore[attr-defined]
+    page = soup(web, "/?q=land", status=401)
+    assert "requires an API key" in text(page.select_one(".lead"))
+
+
+def test_static_assets_are_local_and_cached(web: TestClient) -> None:
+    page = soup(web, "/")
+    css = page.select_one("link[rel=stylesheet]")
+    js = page.select_one("script[src]")
+    assert css is not None and js is not None
+    for url in (str(css["href"]), str(js["src"])):
+        assert url.startswith("/static/") and "?v=" in url
+        response = web.get(url)
+        assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
+    assert "http" not in str(css["href"]) + str(js["src"])
+
+
+def _form(**values: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "title": "",
+        "type": "",
+        "sector": "",
+        "level": "",
+        "year": "",
+        "language": "",
+        "tags": "",
+        "source_url": "",
+        "id": "",
+        "key": "",
+    }
+    return {**base, **values}
+
+
+NOTE = (
+    b"# Single window for building permits\n\n"
+    b"Architects file building plans online and receive the permit within thirty days.\n"
+)
+
+
+def field_error(page: BeautifulSoup, name: str) -> str:
+    error = page.select_one(f"#f-{name}-error")
+    assert error is not None, f"no error shown for {name}"
+    control = page.select_one(f"#f-{name}")
+    if name == "states":  # a group of checkboxes: the fieldset carries the description
+        control = control.find_parent("fieldset") if control is not None else None
+    assert control is not None and f"f-{name}-error" in str(control.get("aria-describedby", "")).split()
+    return text(error)
+
+
+def test_contribute_form_shows_errors_next_to_fields(web: TestClient, web_keys: dict[str, str]) -> None:
+    page = soup(web, "/contribute")
+    assert_accessible_basics(page)
+    form = page.select_one("form.contribute")
+    assert form is not None and form["enctype"] == "multipart/form-data" and form["method"] == "post"
+    assert page.select_one("input[type=password][name=key]") is not None
+
+    response = web.post(
+        "/contribute",
+        data=_form(year="20x2", source_url="ftp://x", key="kbk_wrong", title="A title"),
+        files={"file": ("permits.md", NOTE, "text/markdown")},
+        headers=HTML,
+    )
+    assert response.status_code == 422
+    page = BeautifulSoup(response.text, "html.parser")
+    assert_accessible_basics(page)
+    assert "not valid" in field_error(page, "key")
+    assert "not a year" in field_error(page, "year")
+    assert "https://" in field_error(page, "source_url")
+    assert "Choose the type" in field_error(page, "type")
+    assert "Choose the sector" in field_error(page, "sector")
+    summary = page.select_one("#error-summary")
+    assert summary is not None and len(summary.select("li a")) == 5
+    assert page.select_one("#f-title")["value"] == "A title"  # what was typed is kept ...
+    assert web_keys["haryana"] not in response.text and "kbk_wrong" not in response.text  # ... but never the key
+
+    no_file = web.post("/contribute", data=_form(key=web_keys["haryana"]), headers=HTML)
+    assert "Choose the file" in field_error(BeautifulSoup(no_file.text, "html.parser"), "file")
+
+    wrong_state = web.post(
+        "/contribute",
+        data={**_form(key=web_keys["jk"], type="case_study", sector="urban_development"), "states": ["Haryana"]},
+        files={"file": ("permits.md", NOTE, "text/markdown")},
+        headers=HTML,
+    )
+    assert "only for Jammu and Kashmir" in field_error(BeautifulSoup(wrong_state.text, "html.parser"), "states")
+
+    taken = web.post(
+        "/contribute",
+        data={
+            **_form(key=web_keys["haryana"], id="haryana-cm-window", type="case_study", sector="urban_development"),
+            "states": ["Haryana"],
+        },
+        files={"file": ("permits.md", NOTE, "text/markdown")},
+        headers=HTML,
+    )
+    assert "already exists" in field_error(BeautifulSoup(taken.text, "html.parser"), "id")
+
+    mismatch = web.post(
+        "/contribute",
+        data={**_form(key=web_keys["haryana"], type="case_study", sector="urban_development"), "states": ["Haryana"]},
+        files={"file": ("permits.pdf", NOTE, "application/pdf")},
+        headers=HTML,
+    )
+    assert field_error(BeautifulSoup(mismatch.text, "html.parser"), "file")
+
+
+def test_contribute_then_follow_the_job_and_find_the_document(web: TestClient, web_keys: dict[str, str]) -> None:
+    response = web.post(
+        "/contribute",
+        data={
+            **_form(key=web_keys["haryana"], type="case_study", sector="urban_development", year="2023"),
+            "states": ["Haryana"],
+            "tags": "permits, single window",
+        },
+        files={"file": ("building-permits.md", NOTE, "text/markdown")},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:2000]
+    job_url = response.headers["location"]
+    assert job_url.startswith("/contribute/jobs/")
+    deadline = time.monotonic() + 120
+    while True:
+        page = soup(web, job_url)
+        refresh = page.select_one("meta[http-equiv=refresh]")
+        status = page.select_one("[role=status]")
+        if refresh is None:
+            break
+        assert "refreshes itself" in text(status)
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert "now searchable" in text(status), text(status)
+    link = page.select_one("a.button[href='/documents/building-permits']")
+    assert link is not None
+    document = soup(web, "/documents/building-permits")
+    assert "Urban development" in text(document.select_one("dl.facts"))
+    found = soup(web, "/?q=how+do+architects+get+a+building+permit+quickly")
+    assert result_ids(found)[0] == "building-permits"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -29,7 +30,8 @@ from kb.vocab import DocType, Level
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTENT = REPO_ROOT / "content"
 EVAL_FILE = REPO_ROOT / "tests" / "eval" / "queries.jsonl"
-SOURCES = REPO_ROOT / "scripts" / "content_sources"
+SCRIPTS = REPO_ROOT / "scripts"
+SOURCES = SCRIPTS / "content_sources"
 
 DOCUMENT_SUFFIXES = {".md", ".markdown", ".pdf", ".docx", ".html", ".htm", ".txt"}
 EVAL_KINDS = {"paraphrase", "exact", "question", "filtered", "hindi"}
@@ -240,3 +242,20 @@ def test_hindi_queries_are_in_devanagari() -> None:
     for line in _eval_lines():
         if line["kind"] == "hindi":
             assert re.search(r"[\u0900-\u097F]", line["q"]), line["q"]
+
+
+def test_generated_files_are_up_to_date() -> None:
+    """Re-rendering every source gives byte-identical files (deterministic, and nobody hand-edited them)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_content_formats", SCRIPTS / "make_content_formats.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    stale = []
+    for src in sorted(SOURCES.glob("*.md")):
+        for path, data in module.outputs(module.load_source(src)).items():
+            if not path.exists() or path.read_bytes() != data:
+                stale.append(_rel(path))
+    assert not stale, f"run .venv/bin/python scripts/make_content_formats.py; stale: {stale}"

@@ -283,7 +283,7 @@ def serve(host: str, port: int, kb_dir: Path | None) -> None:
 
 def _register_subcommands() -> None:
     """Command groups defined in their own modules register themselves on import."""
-    from search import cli_eval, cli_keys  # noqa: F401
+    from search import cli_eval, cli_keys, cli_mcp  # noqa: F401
 
 
 _register_subcommands()

@@ -1,0 +1,287 @@
+"""What chat assistants can ask for, independent of how they ask (``/v1/retrieve``, MCP over HTTP or stdio).
+
+One small service over the catalog and the searcher, so every transport returns the same passages
+and the same :class:`~search.passages.Citation` objects. It raises our own errors
+(:class:`~kb.errors.QueryError`, :class:`~kb.errors.NotFoundError`); each boundary turns them into its
+own shape (problem+json, MCP tool errors).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from kb.catalog import Catalog, DocumentRecord
+from kb.errors import NotFoundError, QueryError
+from kb.models import Section
+from kb.settings import Settings
+from search.passages import (
+    MIN_TRUNCATED_TOKENS,
+    Citation,
+    PassageRetriever,
+    RetrieveRequest,
+    RetrieveResponse,
+    document_url,
+    file_url,
+)
+from search.retrieval import Searcher
+from search.schemas import FacetValue, SearchFilters
+from search.validation import describe
+
+DEFAULT_DOCUMENT_TOKENS = 4000
+
+
+class DocumentSection(BaseModel):
+    """One section of a document, in reading order."""
+
+    position: int = Field(description="0-based position among the document's sections.")
+    section: str = Field(description="Heading path joined by ' › '.")
+    heading_path: list[str]
+    page: int | None = None
+    tokens: int = Field(description="Tokens of the section's full text.")
+    text: str = Field(description="The text ('' when omitted; cut and ending in '…' when truncated).")
+    truncated: bool = False
+    omitted: bool = Field(default=False, description="Left out to stay within max_tokens.")
+    citation: Citation
+
+
+class DocumentResult(BaseModel):
+    """A document with its metadata and sections (``get_document``)."""
+
+    document_id: str
+    title: str
+    type: str
+    states: list[str]
+    sector: str
+    year: int | None = None
+    version: int
+    url: str
+    file_url: str
+    source_url: str | None = None
+    metadata: dict[str, Any] = Field(description="All metadata fields, including extra ones.")
+    sections: list[DocumentSection]
+    sections_total: int
+    sections_omitted: int
+    total_tokens: int = Field(description="Tokens of the section texts returned.")
+    max_tokens: int
+
+
+class FacetsResult(BaseModel):
+    """Active documents counted by state, sector, type and year (``list_facets``)."""
+
+    filters: SearchFilters
+    total_documents: int
+    states: list[FacetValue]
+    sectors: list[FacetValue]
+    types: list[FacetValue]
+    years: list[FacetValue]
+
+
+class SimilarPractice(BaseModel):
+    document_id: str
+    title: str
+    type: str
+    states: list[str]
+    sector: str
+    year: int | None = None
+    score: float
+    snippet: str = Field(description="Excerpt of the passage closest to the given document.")
+    citation: Citation
+
+
+class SimilarResult(BaseModel):
+    """Documents most like one document (``find_similar_practices``)."""
+
+    document_id: str
+    title: str
+    results: list[SimilarPractice]
+
+
+class AssistantService:
+    """Passages, documents, facets and similar practices for assistants; one per process."""
+
+    def __init__(
+        self, settings: Settings, catalog: Catalog, searcher: Searcher, retriever: PassageRetriever | None = None
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.searcher = searcher
+        self.retriever = retriever or PassageRetriever(settings, searcher)
+
+    def warm_up(self) -> None:
+        self.searcher.warm_up()
+        self.retriever.warm_up()
+
+    def retrieve(self, request: RetrieveRequest) -> RetrieveResponse:
+        return self.retriever.retrieve(request)
+
+    def search(self, query: str, filters: SearchFilters, max_passages: int, max_tokens: int) -> RetrieveResponse:
+        try:
+            request = RetrieveRequest(query=query, filters=filters, max_passages=max_passages, max_tokens=max_tokens)
+        except ValidationError as exc:
+            raise QueryError(describe(exc)) from None
+        return self.retriever.retrieve(request)
+
+    def _record(self, document_id: str) -> DocumentRecord:
+        record = self.catalog.get_document(document_id.strip())
+        if record is None:
+            raise NotFoundError(
+                f"no document with id '{document_id}'; use the document_id of a search result or citation"
+            )
+        if not record.active:
+            raise NotFoundError(f"document '{document_id}' was withdrawn")
+        return record
+
+    def section_citation(self, record: DocumentRecord, section: Section) -> Citation:
+        return Citation(
+            document_id=record.id,
+            title=record.title,
+            type=record.type,
+            states=record.states,
+            sector=record.sector,
+            year=record.year,
+            section=section.heading,
+            heading_path=list(section.heading_path),
+            page=section.page,
+            version=record.current_version,
+            url=document_url(self.settings, record.id),
+            file_url=file_url(self.settings, record.id, record.current_version),
+            source_url=record.metadata.get("source_url"),
+        )
+
+    def document(self, document_id: str, *, section: str | None = None, max_tokens: int) -> DocumentResult:
+        """The document's sections in order, texts until ``max_tokens``; the rest listed as omitted."""
+        record = self._record(document_id)
+        sections = list(enumerate(self.catalog.sections(record.id)))
+        if section and section.strip():
+            sections = _matching(sections, section)
+        counter = self.retriever.counter
+        parts: list[DocumentSection] = []
+        used = 0
+        full = False
+        for position, item in sections:
+            size = counter.count(item.text)
+            text, truncated = "", False
+            if not full and used + size <= max_tokens:
+                text, used = item.text, used + size
+            elif not full:
+                full, room = True, max_tokens - used
+                if room >= MIN_TRUNCATED_TOKENS:
+                    text = counter.truncate(item.text, room)
+                    truncated, used = bool(text), used + counter.count(text)
+            parts.append(
+                DocumentSection(
+                    position=position,
+                    section=item.heading,
+                    heading_path=list(item.heading_path),
+                    page=item.page,
+                    tokens=size,
+                    text=text,
+                    truncated=truncated,
+                    omitted=not text and bool(item.text.strip()),
+                    citation=self.section_citation(record, item),
+                )
+            )
+        version = record.current_version
+        return DocumentResult(
+            document_id=record.id,
+            title=record.title,
+            type=record.type,
+            states=record.states,
+            sector=record.sector,
+            year=record.year,
+            version=version,
+            url=document_url(self.settings, record.id),
+            file_url=file_url(self.settings, record.id, version),
+            source_url=record.metadata.get("source_url"),
+            metadata=record.metadata,
+            sections=parts,
+            sections_total=len(parts),
+            sections_omitted=sum(p.omitted for p in parts),
+            total_tokens=used,
+            max_tokens=max_tokens,
+        )
+
+    def facets(self, filters: SearchFilters) -> FacetsResult:
+        records, total = self.catalog.list_documents(
+            states=filters.states,
+            sector=filters.sector.value if filters.sector else None,
+            type=filters.type.value if filters.type else None,
+            year_from=filters.year_from,
+            year_to=filters.year_to,
+            limit=100_000,
+        )
+        counters: dict[str, Counter[str]] = {name: Counter() for name in ("states", "sector", "type", "year")}
+        for record in records:
+            counters["states"].update(record.states)
+            for name, value in (("sector", record.sector), ("type", record.type), ("year", record.year)):
+                if value is not None:
+                    counters[name][str(value)] += 1
+
+        def values(name: str) -> list[FacetValue]:
+            items = sorted(counters[name].items(), key=lambda kv: (-kv[1], kv[0]))
+            return [FacetValue(value=v, count=c) for v, c in items]
+
+        return FacetsResult(
+            filters=filters,
+            total_documents=total,
+            states=values("states"),
+            sectors=values("sector"),
+            types=values("type"),
+            years=sorted(values("year"), key=lambda f: f.value, reverse=True),
+        )
+
+    def similar(self, document_id: str, *, top_k: int, filters: SearchFilters | None = None) -> SimilarResult:
+        record = self._record(document_id)
+        results = self.searcher.similar(record.id, top_k=top_k, filters=filters)
+        items: list[SimilarPractice] = []
+        for result in results:
+            other = self.catalog.get_document(result.document_id)
+            version = other.current_version if other else 1
+            best = result.passages[0] if result.passages else None
+            citation = Citation(
+                document_id=result.document_id,
+                title=result.title,
+                type=result.type,
+                states=result.states,
+                sector=result.sector,
+                year=result.year,
+                section=result.section,
+                heading_path=best.heading_path if best else [],
+                page=result.page,
+                version=version,
+                url=document_url(self.settings, result.document_id),
+                file_url=file_url(self.settings, result.document_id, version),
+                source_url=result.source_url,
+            )
+            items.append(
+                SimilarPractice(
+                    document_id=result.document_id,
+                    title=result.title,
+                    type=result.type,
+                    states=result.states,
+                    sector=result.sector,
+                    year=result.year,
+                    score=result.score,
+                    snippet=result.snippet,
+                    citation=citation,
+                )
+            )
+        return SimilarResult(document_id=record.id, title=record.title, results=items)
+
+
+def _matching(sections: list[tuple[int, Section]], wanted: str) -> list[tuple[int, Section]]:
+    """Sections whose heading path contains ``wanted`` (or all its words), case-insensitively."""
+    needle = " ".join(wanted.lower().split())
+    exact = [(i, s) for i, s in sections if needle in s.heading.lower()]
+    if exact:
+        return exact
+    words = needle.split()
+    loose = [(i, s) for i, s in sections if all(w in s.heading.lower() for w in words)]
+    if loose:
+        return loose
+    headings = list(dict.fromkeys(s.heading for _, s in sections if s.heading))
+    shown = "; ".join(headings[:40]) + ("; ..." if len(headings) > 40 else "")
+    raise QueryError(f"no section heading matches '{wanted}'; the document's sections are: {shown or '(none)'}")

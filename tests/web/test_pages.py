@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
+import json
 import re
 import time
 
@@ -10,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO_ROOT
 from tests.web.conftest import DOCUMENT_COUNT
 
 HTML = {"accept": "text/html,application/xhtml+xml"}
@@ -344,3 +346,30 @@ def test_contribute_then_follow_the_job_and_find_the_document(web: TestClient, w
     assert "Urban development" in text(document.select_one("dl.facts"))
     found = soup(web, "/?q=how+do+architects+get+a+building+permit+quickly")
     assert result_ids(found)[0] == "building-permits"
+
+
+def test_page_weight_is_small(web: TestClient) -> None:
+    """HTML + CSS + JS per page (no images, fonts or third-party files); written to test-output/."""
+    landing = soup(web, "/")
+    assets = [str(landing.select_one("link[rel=stylesheet]")["href"]), str(landing.select_one("script[src]")["src"])]
+    asset_bytes = [web.get(url).content for url in assets]
+    report: dict[str, dict[str, int]] = {}
+    for name, url in {
+        "landing /": "/",
+        "search /?q=(vague description)": "/?q=" + VAGUE.replace(" ", "+"),
+        "document /documents/kerala-karnataka-egov-mou": "/documents/kerala-karnataka-egov-mou",
+    }.items():
+        html = web.get(url).content
+        everything = [html, *asset_bytes]
+        report[name] = {
+            "html": len(html),
+            "css_js": sum(len(b) for b in asset_bytes),
+            "total": sum(len(b) for b in everything),
+            "total_gzip": sum(len(gzip.compress(b)) for b in everything),
+        }
+    out = REPO_ROOT / "test-output" / "page-weight.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    for name, sizes in report.items():
+        assert sizes["total"] < 60_000, (name, sizes)
+        assert sizes["total_gzip"] < 16_000, (name, sizes)

@@ -1,0 +1,97 @@
+"""MCP over stdio: the SDK's client spawns ``kb mcp --kb-dir`` as a desktop client would.
+
+Spawning loads the model (seconds), so one session asks every question and the tests below check
+the answers it collected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from mcp import ClientSession
+from mcp_types import CallToolResult, ListToolsResult
+
+from search.passages import TokenCounter
+from tests.assistants import checks
+from tests.assistants.conftest import copy_kb
+from tests.assistants.mcp_client import over_stdio
+from tests.e2e.conftest import run_kb_process
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Transcript:
+    listing: ListToolsResult
+    results: dict[str, CallToolResult]
+    errors: list[CallToolResult]
+    stderr: str
+
+
+@pytest.fixture(scope="module")
+def transcript(assistants_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Transcript:
+    kb_dir = copy_kb(assistants_kb, tmp_path_factory.mktemp("stdio") / "kb")
+    named = {
+        "search": checks.SEARCH,
+        "search_filtered": checks.SEARCH_FILTERED,
+        "document": checks.DOCUMENT,
+        "document_section": checks.DOCUMENT_SECTION,
+        "facets": checks.FACETS,
+        "facets_filtered": checks.FACETS_FILTERED,
+        "similar": checks.SIMILAR,
+    }
+
+    async def scenario(session: ClientSession) -> Transcript:
+        listing = await session.list_tools()
+        results = {key: await session.call_tool(name, args) for key, (name, args) in named.items()}
+        errors = [await session.call_tool(name, args) for (name, args), _ in checks.ERRORS]
+        return Transcript(listing, results, errors, "")
+
+    log_path = kb_dir.parent / "stderr.log"
+    with log_path.open("w") as errlog:
+        transcript = over_stdio(kb_dir, scenario, errlog=errlog)
+    transcript.stderr = log_path.read_text()
+    return transcript
+
+
+def test_lists_the_read_only_tools(transcript: Transcript) -> None:
+    checks.check_listing(transcript.listing)
+
+
+def test_search_practices(transcript: Transcript, client: TestClient, counter: TokenCounter) -> None:
+    checks.check_search_answers(transcript.results["search"], client, counter)
+    checks.check_search_filtered(transcript.results["search_filtered"], client, counter)
+
+
+def test_get_document(transcript: Transcript, client: TestClient) -> None:
+    checks.check_document(transcript.results["document"], client)
+    checks.check_document_section(transcript.results["document_section"])
+
+
+def test_list_facets(transcript: Transcript, client: TestClient) -> None:
+    checks.check_facets(transcript.results["facets"], client)
+    checks.check_facets_filtered(transcript.results["facets_filtered"])
+
+
+def test_find_similar_practices(transcript: Transcript, client: TestClient) -> None:
+    checks.check_similar(transcript.results["similar"], client)
+
+
+def test_mistakes_are_tool_errors(transcript: Transcript) -> None:
+    for result, (_, words) in zip(transcript.errors, checks.ERRORS, strict=True):
+        checks.check_error(result, words)
+
+
+def test_logs_go_to_stderr_not_the_protocol_stream(transcript: Transcript) -> None:
+    assert "kb mcp: serving" in transcript.stderr  # stdout carried only JSON-RPC, or the client would have failed
+
+
+def test_a_kb_held_by_a_server_is_refused_with_directions(client: TestClient, app_kb: Path) -> None:
+    result = run_kb_process("mcp", "--kb-dir", str(app_kb), timeout=120)  # `client` holds app_kb open
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: ") and "in use by another process" in result.stderr
+    assert "/mcp" in result.stderr and "Traceback" not in result.stderr

@@ -6,6 +6,7 @@ a template; everything works without JavaScript, and every search is a bookmarka
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,14 @@ EXAMPLE_QUERIES = (
     "minimum cyber security controls for department websites",
     "agreement between two states to share e-District services",
 )
+
+
+_DASH_ITEM = re.compile(r"(?<!\S)- ")
+
+
+def bulleted(text: str) -> str:
+    """List markers flattened into a snippet (``- item``) shown as bullets; same length, so offsets hold."""
+    return _DASH_ITEM.sub("• ", text)
 
 
 @dataclass
@@ -93,7 +102,7 @@ def _from_search(result: SearchResult, record: DocumentRecord | None) -> ResultV
         lang=_language(record),
         section=result.section,
         page=result.page,
-        snippet=highlight(result.snippet, result.highlights),
+        snippet=highlight(bulleted(result.snippet), result.highlights),
         fragment=anchor_for(result.section) if result.section else "",
     )
 
@@ -107,7 +116,7 @@ def _from_record(record: DocumentRecord, catalog: Catalog) -> ResultView:
         sector=record.sector,
         year=record.year,
         lang=_language(record),
-        snippet=Markup.escape(excerpt(catalog.sections(record.id))),
+        snippet=Markup.escape(bulleted(excerpt(catalog.sections(record.id)))),
     )
 
 

@@ -373,3 +373,46 @@ def test_page_weight_is_small(web: TestClient) -> None:
     for name, sizes in report.items():
         assert sizes["total"] < 60_000, (name, sizes)
         assert sizes["total_gzip"] < 16_000, (name, sizes)
+
+
+def _follow(web: TestClient, job_url: str) -> BeautifulSoup:
+    deadline = time.monotonic() + 120
+    while True:
+        page = soup(web, job_url)
+        if page.select_one("meta[http-equiv=refresh]") is None:
+            return page
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+
+
+def test_front_matter_fills_the_form_and_failures_are_shown(web: TestClient, web_keys: dict[str, str]) -> None:
+    with_front_matter = (
+        b"---\ntitle: Mobile ration cards\ntype: case_study\nsector: food_security\n"
+        b"states: [Haryana]\nyear: 2022\n---\n"
+        b"# Mobile ration cards\n\nRation cards are issued on the phone and shown at the fair price shop.\n"
+    )
+    accepted = web.post(
+        "/contribute",
+        data=_form(key=web_keys["haryana"]),
+        files={"file": ("mobile-ration-cards.md", with_front_matter, "text/markdown")},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303, accepted.text[:2000]
+    done = _follow(web, accepted.headers["location"])
+    assert "now searchable" in text(done.select_one("[role=status]"))
+    assert done.select_one("a.button[href='/documents/mobile-ration-cards']") is not None
+
+    scanned = (FIXTURES / "bad" / "scanned.pdf").read_bytes()  # an image-only PDF: no text to index
+    queued = web.post(
+        "/contribute",
+        data={**_form(key=web_keys["haryana"], type="report", sector="other", title="Scanned"), "states": ["Haryana"]},
+        files={"file": ("scanned.pdf", scanned, "application/pdf")},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert queued.status_code == 303, queued.text[:2000]
+    failed = _follow(web, queued.headers["location"])
+    status = text(failed.select_one("[role=status]"))
+    assert "could not be added" in status and len(status) > 40  # the reason is shown
+    assert failed.select_one("a[href='/contribute']") is not None

@@ -54,3 +54,11 @@ def test_headings_never_skip_levels_and_anchors_are_unique() -> None:
     tree = outline(views)
     assert [n.heading.text for n in tree] == ["Clauses", "सारांश"]
     assert [c.heading.text for c in tree[0].children] == ["Clause 1"]
+
+
+def test_flattened_list_markers_become_bullets_without_moving_offsets() -> None:
+    from search.web.pages import bulleted
+
+    text = "- Registration online. - e-Governance kept. -5 stays"
+    assert bulleted(text) == "• Registration online. • e-Governance kept. -5 stays"
+    assert len(bulleted(text)) == len(text)

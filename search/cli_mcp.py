@@ -42,5 +42,8 @@ def mcp_command(kb_dir: Path | None) -> None:
         with contextlib.redirect_stdout(sys.stderr):
             service = AssistantService(settings, catalog, Searcher(settings, store))
             service.warm_up()
-        click.echo(f"kb mcp: serving {settings.kb_dir} over stdio", err=True)
+        documents = catalog.counts()["documents"]
+        click.echo(f"kb mcp: serving {documents} documents from {settings.kb_dir} over stdio", err=True)
+        if not documents:  # most likely a wrong --kb-dir in the client's config: say so where it logs
+            click.echo(f"kb mcp: warning: no documents in {settings.kb_dir}; check --kb-dir or run kb ingest", err=True)
         anyio.run(build_server(service).run_stdio_async)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from mcp import ClientSession
+from mcp import Client, ClientSession
 
 from kb.catalog import Catalog
 from kb.settings import Settings
 from search.api import create_app
 from search.passages import RetrieveResponse, TokenCounter
 from tests.assistants import checks
-from tests.assistants.conftest import assert_problem, copy_kb
+from tests.assistants.conftest import assert_cites, assert_problem, copy_kb
 from tests.assistants.mcp_client import calls, over_http, text_of
 
 pytestmark = pytest.mark.slow
@@ -119,3 +120,19 @@ def test_mcp_needs_a_key_when_reading_does(assistants_kb: Path, tmp_path: Path) 
         allowed = private.post("/mcp", json=request, headers={**_JSON_RPC, "authorization": f"Bearer {key}"})
         assert allowed.status_code == 200 and len(allowed.json()["result"]["tools"]) == 4
         assert_problem(private.post("/v1/retrieve", json={"query": "land"}), 401)
+
+
+def test_the_sdk_high_level_client_works_on_the_newest_protocol(mcp_url: str, client: TestClient) -> None:
+    """``mcp.Client`` negotiates the newest protocol revision (not the handshake the session uses)."""
+
+    async def main() -> tuple[str | None, list[str], Any]:
+        async with Client(mcp_url) as mcp_client:
+            tools = await mcp_client.list_tools()
+            result = await mcp_client.call_tool("search_practices", {"query": "land records kiosk", "max_passages": 2})
+            return mcp_client.protocol_version, [t.name for t in tools.tools], result
+
+    version, names, result = anyio.run(main)
+    assert version and set(names) == checks.TOOLS
+    body = RetrieveResponse.model_validate(checks.check_ok(result))
+    assert body.passages[0].citation.document_id == "karnataka-bhoomi"
+    assert_cites(body.passages[0].citation.model_dump(), checks.detail(client, "karnataka-bhoomi"))

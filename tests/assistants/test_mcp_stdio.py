@@ -86,7 +86,8 @@ def test_mistakes_are_tool_errors(transcript: Transcript) -> None:
 
 
 def test_logs_go_to_stderr_not_the_protocol_stream(transcript: Transcript) -> None:
-    assert "kb mcp: serving" in transcript.stderr  # stdout carried only JSON-RPC, or the client would have failed
+    # stdout carried only JSON-RPC (or the client would have failed); the banner went to stderr
+    assert "kb mcp: serving 5 documents" in transcript.stderr
 
 
 def test_a_kb_held_by_a_server_is_refused_with_directions(client: TestClient, app_kb: Path) -> None:

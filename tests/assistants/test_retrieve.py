@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from kb.settings import Settings
+from search.api import create_app
 from search.passages import TokenCounter, header
-from tests.assistants.conftest import assert_cites, assert_problem, squash
+from tests.api.conftest import bearer, make_keys, wait_for_job
+from tests.assistants.conftest import assert_cites, assert_problem, copy_kb, squash
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.slow
 
@@ -164,3 +170,41 @@ def test_openapi_documents_the_endpoint_with_examples(client: TestClient) -> Non
     assert {"question", "filtered"} <= set(examples)
     for example in examples.values():
         assert client.post("/v1/retrieve", json=example["value"]).status_code == 200
+
+
+def test_citations_follow_a_new_version(assistants_kb: Path, tmp_path: Path) -> None:
+    """A new version (new text and title) is what passages cite: version, title, file of that version."""
+    kb_dir = copy_kb(assistants_kb, tmp_path / "kb")
+    admin = bearer(make_keys(kb_dir)["admin"])
+    note = (FIXTURES / "good" / "cm-window-note.txt").read_text()
+    escalation_text = "Unresolved grievances escalate to the Chief Secretary after 30 days."
+    changed = f"{note}\nEscalation\n----------\n\n{escalation_text}\n"
+    metadata = {"title": "CM Window (second edition)"}
+    with TestClient(create_app(Settings(kb_dir=kb_dir))) as app:
+        response = app.put(
+            "/v1/documents/haryana-cm-window",
+            files={"file": ("cm-window-note.txt", changed.encode(), "text/plain")},
+            data={"metadata": json.dumps(metadata)},
+            headers=admin,
+        )
+        assert response.status_code == 202, response.text
+        assert wait_for_job(app, response.json(), admin)["status"] == "done"
+        body = retrieve(app, query="How are citizens kept informed about their grievance in Haryana?", max_tokens=4000)
+        cm_window = [p for p in body["passages"] if p["citation"]["document_id"] == "haryana-cm-window"]
+        assert cm_window and all(p["citation"]["version"] == 2 for p in cm_window)
+        detail = app.get("/v1/documents/haryana-cm-window").json()
+        for passage in cm_window:
+            assert_cites(passage["citation"], detail, passage["text"])
+            assert passage["citation"]["title"] == "CM Window (second edition)"
+        escalation = retrieve(app, query="escalate unresolved grievances to the Chief Secretary", max_passages=1)
+        assert escalation["passages"][0]["citation"]["heading_path"] == ["Escalation"]
+        assert app.get(escalation["passages"][0]["citation"]["file_url"]).text == changed
+        retitled = app.put(
+            "/v1/documents/haryana-cm-window",
+            data={"metadata": json.dumps({"title": "CM Window (third edition)"})},
+            headers=admin,
+        )
+        assert wait_for_job(app, retitled.json(), admin)["status"] == "done"
+        again = retrieve(app, query="escalate unresolved grievances to the Chief Secretary", max_passages=1)
+        citation = again["passages"][0]["citation"]
+        assert (citation["version"], citation["title"]) == (3, "CM Window (third edition)")  # metadata-only change

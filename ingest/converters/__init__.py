@@ -31,7 +31,7 @@ from ingest.converters.html import convert_html
 from ingest.converters.markdown import convert_markdown
 from ingest.converters.pdf import convert_pdf
 from ingest.converters.text import convert_text
-from kb.errors import ConversionError, TimeoutExceededError
+from kb.errors import ConversionError, KBError, TimeoutExceededError
 from kb.models import ConvertedDocument
 
 if TYPE_CHECKING:
@@ -61,11 +61,14 @@ __all__ = [
     "convert_path",
     "convert_pdf",
     "convert_text",
+    "resolve_media_type",
     "shutdown_worker",
     "sniff_media_type",
 ]
 
 logger = logging.getLogger(__name__)
+
+WORKER_START_TIMEOUT_S = 120.0
 
 SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(sniff.EXTENSION_TYPES)
 SUPPORTED_MEDIA_TYPES: frozenset[str] = sniff.SUPPORTED_TYPES
@@ -185,8 +188,12 @@ class _WorkerPool:
         if self._executor is None:
             context = multiprocessing.get_context("spawn")
             executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
-            executor.submit(_ping).result()  # start the worker now: the timeout is for converting
             self._executor = executor
+            try:  # start the worker now: the caller's timeout is for converting, not for starting
+                executor.submit(_ping).result(timeout=WORKER_START_TIMEOUT_S)
+            except (FuturesTimeoutError, BrokenProcessPool) as exc:
+                self._kill()
+                raise KBError(f"the conversion worker process could not be started ({exc!r})") from None
         return self._executor
 
     def _kill(self) -> None:

@@ -18,7 +18,7 @@ import codecs
 import re
 from typing import Any
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 
 from ingest.converters._common import SectionBuilder, clean_inline, decode_text, one_line, require_sections
 from kb.errors import ConversionError
@@ -37,6 +37,8 @@ _BLOCKS = {
     "figcaption", "dl", "dt", "dd", "details", "summary", "center", "hr",
 }  # fmt: skip
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_CONTENT_TAGS = {"main", "article", "h1"}
+_TEXT_TYPES = (NavigableString, CData)  # exact types: comments, scripts and doctypes are subclasses
 _WHITESPACE = re.compile(r"\s+")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 
@@ -86,21 +88,61 @@ def _content_root(soup: BeautifulSoup) -> Tag:
 
 
 def _strip_boilerplate(root: Tag) -> None:
-    for tag in root.find_all(_ALWAYS_DROP):
-        tag.decompose()
-    for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
-    if root.name in {"body", "[document]", "html"}:
-        for tag in root.find_all(["header", "footer"]):
-            if not tag.decomposed and tag.find_parent("article") is None:
-                tag.decompose()
-    total = len(root.get_text())
-    for tag in root.find_all(True):
-        if tag.decomposed or tag is root or not _looks_like_boilerplate(tag):
+    """Remove page furniture below ``root``.
+
+    Iterative and linear in the size of the page: subtree text sizes are computed once, bottom-up,
+    so neither a deeply nested page nor nested "menu" wrappers make it recurse or go quadratic.
+    """
+    page_level = root.name in {"body", "[document]", "html"}
+    stats = _subtree_stats(root)
+    total = stats[id(root)][0]
+    doomed: list[Tag] = []
+    stack: list[tuple[Tag, bool]] = [(child, False) for child in root.children if isinstance(child, Tag)]
+    while stack:
+        tag, in_article = stack.pop()
+        if _is_furniture(tag, page_level=page_level, in_article=in_article, stats=stats, total=total):
+            doomed.append(tag)  # its subtree goes with it: no need to look inside
             continue
-        if tag.find(["main", "article", "h1"]) is not None or len(tag.get_text()) > total / 2:
-            continue  # a page wrapper named after a layout, not a menu
+        inside = in_article or tag.name == "article"
+        stack.extend((child, inside) for child in tag.children if isinstance(child, Tag))
+    for tag in doomed:
         tag.decompose()
+
+
+def _subtree_stats(root: Tag) -> dict[int, tuple[int, bool]]:
+    """For every tag (by id): characters of text below it, and whether main/article/h1 is below it."""
+    order: list[Tag] = []
+    stack = [root]
+    while stack:
+        tag = stack.pop()
+        order.append(tag)
+        stack.extend(child for child in tag.contents if isinstance(child, Tag))
+    stats: dict[int, tuple[int, bool]] = {}
+    for tag in reversed(order):  # children before their parents
+        size, holds_content = 0, False
+        for child in tag.contents:
+            if isinstance(child, Tag):
+                child_size, child_holds = stats[id(child)]
+                size += child_size
+                holds_content = holds_content or child_holds or child.name in _CONTENT_TAGS
+            elif type(child) in _TEXT_TYPES:
+                size += len(str(child))
+        stats[id(tag)] = (size, holds_content)
+    return stats
+
+
+def _is_furniture(
+    tag: Tag, *, page_level: bool, in_article: bool, stats: dict[int, tuple[int, bool]], total: int
+) -> bool:
+    if tag.name in _ALWAYS_DROP:
+        return True
+    if page_level and tag.name in {"header", "footer"} and not in_article:
+        return True
+    if not _looks_like_boilerplate(tag):
+        return False
+    # a page wrapper named after a layout ("has-sidebar") holds the content: keep it
+    size, holds_content = stats[id(tag)]
+    return not holds_content and size <= total / 2
 
 
 def _looks_like_boilerplate(tag: Tag) -> bool:
@@ -118,23 +160,30 @@ def _looks_like_boilerplate(tag: Tag) -> bool:
 
 
 class _Walker:
-    """Depth-first walk turning the content tree into heading-delimited blocks."""
+    """Depth-first walk turning the content tree into heading-delimited blocks.
+
+    Iterative (an explicit stack of enter/leave events), so a page nested thousands of levels deep
+    is converted rather than crashing with ``RecursionError``.
+    """
 
     def __init__(self, builder: SectionBuilder) -> None:
         self.builder = builder
         self.inline: list[str] = []
         self.lists: list[list[int]] = []  # per open list: [next number] or [-1] for bullets
 
-    def walk(self, node: Tag) -> None:
-        for child in node.children:
-            self._node(child)
+    def walk(self, root: Tag) -> None:
+        stack: list[tuple[PageElement, bool]] = [(child, False) for child in reversed(root.contents)]
+        while stack:
+            node, leaving = stack.pop()
+            if leaving:
+                self._leave(node)
+            elif isinstance(node, Tag):
+                if self._enter(node):
+                    stack.append((node, True))
+                    stack.extend((child, False) for child in reversed(node.contents))
+            elif type(node) in _TEXT_TYPES:
+                self.inline.append(_WHITESPACE.sub(" ", str(node)))  # source line breaks are spaces
         self._flush()
-
-    def _node(self, node: object) -> None:
-        if isinstance(node, Tag):
-            self._tag(node)
-        elif isinstance(node, NavigableString) and not isinstance(node, Comment):
-            self.inline.append(_WHITESPACE.sub(" ", str(node)))  # source line breaks are spaces
 
     def _flush(self) -> None:
         text = clean_inline("".join(self.inline))
@@ -142,35 +191,40 @@ class _Walker:
         if text:
             self.builder.block(text)
 
-    def _tag(self, tag: Tag) -> None:
+    def _enter(self, tag: Tag) -> bool:
+        """Handle an opening tag; True when its children should be walked."""
         name = tag.name
         if name in _HEADINGS:
             self._flush()
             self.builder.heading(_HEADINGS[name], tag.get_text(" "))
         elif name == "br":
             self.inline.append("\n")
-        elif name == "pre":
+        elif name in {"pre", "table"}:
             self._flush()
-            self.builder.block(tag.get_text().strip("\n"))
-        elif name == "table":
-            self._flush()
-            self.builder.block(_table_text(tag))
+            self.builder.block(tag.get_text().strip("\n") if name == "pre" else _table_text(tag))
         elif name in {"ul", "ol"}:
             self._flush()
             start = str(tag.get("start", "1"))
-            self.lists.append([int(start) if start.isdigit() and name == "ol" else (1 if name == "ol" else -1)])
-            self.walk(tag)
-            self.lists.pop()
+            first = int(start) if start.isdigit() else 1
+            self.lists.append([first if name == "ol" else -1])
+            return True
         elif name == "li":
             self._flush()
             self.inline.append(self._marker())
-            self.walk(tag)
-        elif name in _BLOCKS:
-            self._flush()
-            self.walk(tag)
+            return True
         else:
-            for child in tag.children:
-                self._node(child)
+            if name in _BLOCKS:
+                self._flush()
+            return True
+        return False
+
+    def _leave(self, node: PageElement) -> None:
+        name = getattr(node, "name", None)
+        if name in {"ul", "ol"}:
+            self._flush()
+            self.lists.pop()
+        elif name == "li" or name in _BLOCKS:
+            self._flush()
 
     def _marker(self) -> str:
         if not self.lists:

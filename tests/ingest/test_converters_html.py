@@ -115,3 +115,13 @@ def test_undeclared_invalid_utf8_is_refused() -> None:
 def test_page_with_only_navigation_has_no_content() -> None:
     with pytest.raises(ConversionError, match="no readable text in its main content"):
         convert_html(b"<html><body><nav>Home | About</nav><footer>(c)</footer></body></html>", "nav.html")
+
+
+@pytest.mark.parametrize("attributes", ["", ' class="menu"'])
+def test_deeply_nested_pages_convert_without_recursion(attributes: str) -> None:
+    depth = 5000  # far past Python's recursion limit
+    html = f"<html><body>{f'<div{attributes}>' * depth}<h2>Deep</h2><p>Deep text.</p>{'</div>' * depth}</body></html>"
+
+    document = convert_html(html.encode(), "deep.html")
+
+    assert [(s.heading_path, s.text) for s in document.sections] == [(("Deep",), "Deep text.")]

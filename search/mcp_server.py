@@ -6,12 +6,12 @@ searcher and catalog (only one process may open an embedded KB). The tools are t
 done by :class:`~search.assistant.AssistantService`, which ``POST /v1/retrieve`` shares, so the
 passages and citations an assistant gets are the same whichever way it asks.
 
-Every tool returns two views of one result: ``structuredContent`` (the pydantic model below, citation
-objects included, validated against the advertised ``outputSchema``) and a text block written for the
-model to read: numbered passages, headings, document ids to call back with. Failures a caller can fix
-(unknown id, empty query, bad filter) come back as tool errors (``isError``) whose text says what to
-do, so the model can correct itself; the HTTP endpoint is stateless JSON, so any number of server
-workers can answer.
+Every tool returns two views of one result: ``structuredContent`` (the pydantic models of
+:mod:`search.assistant` and :mod:`search.passages`, citation objects included, validated against the
+advertised ``outputSchema``) and a text block written for the model to read: numbered passages,
+headings, document ids to call back with. Failures a caller can fix (unknown id, empty query, bad
+filter) come back as tool errors (``isError``) whose text says what to do, so the model can correct
+itself. The HTTP endpoint is stateless and answers in JSON: no session to keep between requests.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from importlib import metadata
 from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import MCPServer
@@ -81,7 +82,11 @@ def _call(action: Callable[[], T], render: Callable[[T], str]) -> CallToolResult
 def build_server(service: AssistantService) -> MCPServer[Any]:
     """The MCP server with the four read-only tools bound to ``service``."""
     server: MCPServer[Any] = MCPServer(
-        SERVER_NAME, title="E-governance Practice Exchange", instructions=INSTRUCTIONS, log_level="WARNING"
+        SERVER_NAME,
+        title="E-governance Practice Exchange",
+        instructions=INSTRUCTIONS,
+        version=_version(),
+        log_level="WARNING",
     )
 
     def tool(fn: F) -> F:
@@ -173,6 +178,13 @@ def build_server(service: AssistantService) -> MCPServer[Any]:
     return server
 
 
+def _version() -> str:
+    try:
+        return metadata.version("egov-practice-exchange")
+    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
+        return "0"
+
+
 # -- text for the model -------------------------------------------------------------------------------
 
 
@@ -211,9 +223,9 @@ def render_similar(result: SimilarResult) -> str:
     lines = [f"Documents similar to {result.title} ({result.document_id}):"]
     for rank, item in enumerate(result.results, 1):
         where = ", ".join(item.states) or "national"
-        section = f" § {item.citation.section}" if item.citation.section else ""
         lines.append(f"{rank}. {item.title} [{item.type}, {where}, {item.year or 'n.d.'}] id {item.document_id}")
-        lines.append(f"   {section.strip()} {item.snippet}".rstrip())
+        section = f"§ {item.citation.section}: " if item.citation.section else ""
+        lines.append(f"   {section}{item.snippet}")
     return "\n".join(lines)
 
 
@@ -229,7 +241,7 @@ class McpEndpoint:
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from search.api.problems import problem
+        from search.api.problems import problem  # here: search.api imports this module while it loads
 
         state = scope["app"].state
         transport = getattr(state, "mcp_http", None)

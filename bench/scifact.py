@@ -76,7 +76,13 @@ def run_variant(variant: str, avg_len: float, sweep: bool) -> dict[str, Any]:
         started = time.perf_counter()
         store.write_documents(documents)
         write_seconds = time.perf_counter() - started
-        lists: dict[str, list[Hits]] = {"dense": [], "sparse": [], "hybrid_rrf": [], "hybrid_dbsf": []}
+        lists: dict[str, list[Hits]] = {
+            "dense": [],
+            "sparse": [],
+            "hybrid_rrf": [],
+            "hybrid_dbsf": [],
+            "hybrid_rrf5_w07": [],
+        }
         timings: dict[str, list[float]] = {k: [] for k in lists}
         for query, qvec in zip(queries, qvecs, strict=True):
             sq = bm25.embed_query(query.text)
@@ -85,6 +91,7 @@ def run_variant(variant: str, avg_len: float, sweep: bool) -> dict[str, Any]:
                 "sparse": {"sparse": sq},
                 "hybrid_rrf": {"dense": qvec.tolist(), "sparse": sq, "fusion": "rrf"},
                 "hybrid_dbsf": {"dense": qvec.tolist(), "sparse": sq, "fusion": "dbsf"},
+                "hybrid_rrf5_w07": {"dense": qvec.tolist(), "sparse": sq, "rrf_k": 5, "rrf_weights": (0.7, 1.0)},
             }
             for name, kwargs in calls.items():
                 t0 = time.perf_counter()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,13 @@ class Settings(BaseSettings):
     torch_threads: int = Field(default=0, ge=0, description="0 leaves torch's own choice.")
     chunk_tokens: int = Field(default=200, ge=32, le=256, description="Target word pieces per chunk.")
 
+    search_fusion: Literal["dbsf", "rrf"] = Field(
+        default="dbsf",
+        description="How Qdrant fuses dense and BM25 hits: distribution-based score fusion (won on SciFact "
+        "and our eval set, see docs/search-quality.md) or reciprocal rank fusion.",
+    )
+    rrf_k: int = Field(default=60, ge=1, description="RRF constant when search_fusion=rrf.")
+    rrf_dense_weight: float = Field(default=1.0, gt=0, description="Weight of the dense list in RRF (BM25: 1).")
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     conversion_timeout_s: float = Field(default=120.0, gt=0)
     max_query_chars: int = Field(default=2000, ge=10)

@@ -7,6 +7,7 @@ best passages. Facets count documents (not chunks) among the candidates.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,15 @@ from search.snippets import find_highlights, make_snippet, query_terms
 CANDIDATE_CHUNKS = 100  # fused chunk hits considered per query before grouping
 PASSAGES_PER_DOCUMENT = 3
 FACET_FIELDS = ("states", "sector", "type", "year")
+
+
+def mostly_latin(text: str) -> bool:
+    """True when most letters of ``text`` are Latin script (what the English dense model can read)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return True
+    latin = sum(1 for c in letters if c.isascii() or "LATIN" in unicodedata.name(c, ""))
+    return latin >= len(letters) / 2
 
 
 @dataclass
@@ -89,12 +99,30 @@ class Searcher:
         self, text: str, filters: SearchFilters, *, mode: str = "hybrid", limit: int = CANDIDATE_CHUNKS
     ) -> list[ScoredChunk]:
         """Fused chunk hits (best first) for ``text`` under ``filters``."""
-        dense = self.embed_query(text) if mode in ("hybrid", "dense") else None
         sparse = self.sparse_query(text) if mode in ("hybrid", "sparse") else None
+        if mode == "hybrid" and sparse is not None and not mostly_latin(text):
+            # all-MiniLM-L6-v2 is English-only: for a Hindi (Devanagari) query its vector is noise that
+            # would outvote exact term matches, so BM25 decides; the dense list is the fallback.
+            hits = self._query(None, sparse, filters, limit)
+            if hits:
+                return hits
+        dense = self.embed_query(text) if mode in ("hybrid", "dense") else None
+        return self._query(dense, sparse, filters, limit)
+
+    def _query(
+        self, dense: list[float] | None, sparse: SparseVector | None, filters: SearchFilters, limit: int
+    ) -> list[ScoredChunk]:
         if dense is None and sparse is None:
             return []
         return self.store.query(
-            dense=dense, sparse=sparse, filters=filters.to_store_filter(), limit=limit, prefetch_limit=limit
+            dense=dense,
+            sparse=sparse,
+            filters=filters.to_store_filter(),
+            limit=limit,
+            prefetch_limit=limit,
+            fusion=self.settings.search_fusion,
+            rrf_k=self.settings.rrf_k,
+            rrf_weights=(self.settings.rrf_dense_weight, 1.0),
         )
 
     def similar(self, document_id: str, *, top_k: int = 5, filters: SearchFilters | None = None) -> list[SearchResult]:

@@ -191,13 +191,15 @@ class ChunkStore(ABC):
         prefetch_limit: int = 100,
         fusion: Fusion = "rrf",
         rrf_k: int = 60,
+        rrf_weights: tuple[float, float] | None = None,
         exclude_ids: list[str] | None = None,
         with_vectors: bool = False,
     ) -> list[ScoredChunk]:
         """Nearest chunks by dense, sparse (BM25) or both, fused inside Qdrant.
 
         With both vectors, each gets a prefetch of ``prefetch_limit`` filtered candidates and the
-        lists are fused by RRF (``1/(rrf_k + rank)``, rank from 0) or DBSF. A sparse vector without
+        lists are fused by RRF (``weight/(rrf_k + rank)``, rank from 0; ``rrf_weights`` = (dense,
+        sparse), default equal) or DBSF. A sparse vector without
         terms (a query of stop-words only) counts as absent. Equal scores are ordered by point id.
         """
         if dense is None and sparse is None:
@@ -221,6 +223,7 @@ class ChunkStore(ABC):
             prefetch_limit=max(prefetch_limit, limit + _TIE_MARGIN),
             fusion=fusion,
             rrf_k=rrf_k,
+            rrf_weights=rrf_weights if dense is not None and sparse is not None else None,
             with_vectors=with_vectors,
         )
         # Qdrant leaves the order of equal scores open (RRF ranks (1, 5) and (5, 1) tie; so do copied
@@ -340,6 +343,7 @@ class ChunkStore(ABC):
         prefetch_limit: int,
         fusion: Fusion,
         rrf_k: int,
+        rrf_weights: tuple[float, float] | None,
         with_vectors: bool,
     ) -> list[Hit]: ...
 

@@ -242,6 +242,7 @@ class EdgeStore(ChunkStore):
         prefetch_limit: int,
         fusion: Fusion,
         rrf_k: int,
+        rrf_weights: tuple[float, float] | None,
         with_vectors: bool,
     ) -> list[Hit]:
         edge_filter = to_edge_filter(condition)
@@ -256,7 +257,11 @@ class EdgeStore(ChunkStore):
             )
         else:
             # The stub declares Rrf/Dbsf as classes nested in Fusion, not as Fusion values.
-            fused: Any = qe.Fusion.Rrf(k=rrf_k) if fusion == "rrf" else qe.Fusion.Dbsf()
+            fused: Any = (
+                qe.Fusion.Rrf(k=rrf_k, weights=list(rrf_weights) if rrf_weights else None)
+                if fusion == "rrf"
+                else qe.Fusion.Dbsf()
+            )
             request = qe.QueryRequest(
                 limit=limit,
                 prefetches=[qe.Prefetch(limit=prefetch_limit, query=q, filter=edge_filter) for q in queries],

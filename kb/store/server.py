@@ -241,6 +241,7 @@ class ServerStore(ChunkStore):
         prefetch_limit: int,
         fusion: Fusion,
         rrf_k: int,
+        rrf_weights: tuple[float, float] | None,
         with_vectors: bool,
     ) -> list[Hit]:
         server_filter = to_server_filter(condition)
@@ -262,7 +263,9 @@ class ServerStore(ChunkStore):
                 )
             else:
                 fused: qm.RrfQuery | qm.FusionQuery = (
-                    qm.RrfQuery(rrf=qm.Rrf(k=rrf_k)) if fusion == "rrf" else qm.FusionQuery(fusion=qm.Fusion.DBSF)
+                    qm.RrfQuery(rrf=qm.Rrf(k=rrf_k, weights=list(rrf_weights) if rrf_weights else None))
+                    if fusion == "rrf"
+                    else qm.FusionQuery(fusion=qm.Fusion.DBSF)
                 )
                 prefetch = [
                     qm.Prefetch(query=q, using=using, filter=server_filter, limit=prefetch_limit)

@@ -29,7 +29,10 @@ def problem(status: int, title: str, detail: str, headers: dict[str, str] | None
 def _describe_validation(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors()[:3]:
-        loc = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path"))
+        loc_parts = list(error.get("loc", ()))
+        if loc_parts and loc_parts[0] in ("body", "query", "path", "header", "cookie"):
+            loc_parts = loc_parts[1:]  # where it came from, not which field
+        loc = ".".join(str(p) for p in loc_parts)
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         parts.append(f"{loc or 'request'}: {message}")
     return "; ".join(parts)

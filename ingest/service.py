@@ -191,12 +191,15 @@ class Ingestor:
                 f"a document with id '{prepared.meta.id}' exists; send a new version with "
                 f"PUT /v1/documents/{prepared.meta.id}"
             )
-        if existing is not None and existing.active and self._unchanged(existing.id, prepared.fingerprint):
+        if existing is not None and existing.active and self._same_as_current(existing.id, prepared):
             return existing, "unchanged"
         return self._store(prepared, actor=actor, owner_key_id=owner_key_id)
 
-    def _unchanged(self, document_id: str, new_fingerprint: str) -> bool:
-        return self.catalog.version(document_id).fingerprint == new_fingerprint
+    def _same_as_current(self, document_id: str, prepared: PreparedDocument) -> bool:
+        """Same bytes and same effective metadata as the current version (uploads merge metadata, so
+        their raw-metadata fingerprint is not comparable)."""
+        current = self.catalog.version(document_id)
+        return current.blob_sha256 == prepared.blob_sha256 and current.metadata == prepared.meta.to_payload()
 
     # -- shared ------------------------------------------------------------------------------------
 

@@ -195,13 +195,9 @@ class ChunkStore(ABC):
         exclude_ids: list[str] | None = None,
         with_vectors: bool = False,
     ) -> list[ScoredChunk]:
-        """Nearest chunks by dense, sparse (BM25) or both, fused inside Qdrant.
-
-        With both vectors, each gets a prefetch of ``prefetch_limit`` filtered candidates and the
-        lists are fused by RRF (``weight/(rrf_k + rank)``, rank from 0; ``rrf_weights`` = (dense,
-        sparse), default equal) or DBSF. A sparse vector without
-        terms (a query of stop-words only) counts as absent. Equal scores are ordered by point id.
-        """
+        """Nearest chunks by dense, sparse (BM25) or both, fused inside Qdrant from two prefetches of
+        ``prefetch_limit`` filtered candidates: RRF (``weight/(rrf_k + rank)``, rank from 0, weights
+        ``rrf_weights`` = (dense, sparse)) or DBSF. An empty sparse vector counts as absent."""
         if dense is None and sparse is None:
             raise QueryError("A query needs a dense vector, a sparse vector or both.")
         condition = parse_filters(filters)

@@ -6,11 +6,7 @@ serve``, a ``kb mcp`` child) gets its own copy, because an embedded KB admits on
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +19,8 @@ from kb.settings import Settings
 from search.api import create_app
 from search.passages import TokenCounter
 from tests.conftest import FIXTURES
-from tests.e2e.conftest import KB_BIN, run_cli
+from tests.e2e.conftest import run_cli
+from tests.live import serving
 
 PROBLEM = "application/problem+json"
 
@@ -64,48 +61,11 @@ def counter(model_path: str) -> TokenCounter:
     return tokens
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live_server(assistants_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``kb serve`` in its own process on a free loopback port; yields the base URL."""
-    kb_dir = copy_kb(assistants_kb, tmp_path_factory.mktemp("live") / "kb")
-    port = free_port()
-    log = (kb_dir.parent / "serve.log").open("w")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    process = subprocess.Popen(
-        [KB_BIN, "serve", "--kb-dir", str(kb_dir), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base, process, kb_dir.parent / "serve.log")
+    with serving(copy_kb(assistants_kb, tmp_path_factory.mktemp("live") / "kb")) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-def _wait_ready(base: str, process: subprocess.Popen[Any], log_path: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"kb serve exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"kb serve was not ready after {timeout} s:\n{log_path.read_text()}")
 
 
 def assert_problem(response: httpx.Response, status: int | None = None) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from kb.settings import Settings
 from search.api import create_app
+from tests.live import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -51,12 +51,6 @@ def missing_browser() -> str | None:
         if not path.exists():
             return f"{path} is missing: apt-get install {package} (scripts/test does this)"
     return None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -84,3 +84,27 @@ def test_snippet_window_centres_on_query_terms() -> None:
     snippet, spans = make_snippet(text, query_terms("how to cut mutation pendency"), width=120)
     assert len(snippet) <= 122 and snippet.startswith("…") and snippet.endswith("…")
     assert [snippet[a:b] for a, b in spans] == ["Mutation", "pendency", "mutation"]
+
+
+def test_eval_on_a_beir_folder_indexes_it_with_the_product_pipeline(tmp_path: Path) -> None:
+    import gzip
+
+    beir = tmp_path / "tiny-beir"
+    beir.mkdir()
+    corpus = [
+        {"_id": "d1", "title": "Land records", "text": "Computerised land records issued at taluk kiosks."},
+        {"_id": "d2", "title": "Grievances", "text": "Citizens file complaints with the Chief Minister's office."},
+        {"_id": "d3", "title": "Weather", "text": "Flood warnings are sent by SMS to every household."},
+    ]
+    with gzip.open(beir / "corpus.jsonl.gz", "wt") as handle:
+        handle.write("\n".join(json.dumps(row) for row in corpus))
+    (beir / "queries.jsonl").write_text(
+        json.dumps({"_id": "q1", "text": "RTC copies from kiosks"})
+        + "\n"
+        + json.dumps({"_id": "q2", "text": "flood SMS alerts"})
+    )
+    (beir / "qrels-test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n")
+    report = run_json("eval", str(beir), "--kb-dir", str(tmp_path / "kb"))
+    assert report["overall"]["queries"] == 2
+    assert report["overall"]["recall@5"] == 1.0
+    assert not (tmp_path / "kb" / "index").exists()  # the benchmark never touches the real KB

@@ -32,6 +32,8 @@ class SearchFilters(BaseModel):
     def _states(cls, value: Any) -> list[str]:
         if value is None:
             return []
+        if not isinstance(value, str | list | tuple):
+            raise ValueError("must be a list of state or UT names, e.g. [\"Haryana\"]")
         names = [value] if isinstance(value, str) else list(value)
         return list(dict.fromkeys(canonical_state(str(n)) for n in names if str(n).strip()))
 

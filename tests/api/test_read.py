@@ -43,6 +43,10 @@ def test_bad_queries_are_problems_not_tracebacks(client: TestClient) -> None:
         client.post("/v1/search", json={"query": "x", "filters": {"year_from": 2020, "year_to": 2010}}),
         client.post("/v1/search", content=b"{not json", headers={"content-type": "application/json"}),
         client.get("/v1/documents", params={"limit": 0}),
+        # found by schemathesis: a non-list `states` and integers past SQLite's range were 500s
+        client.post("/v1/search", json={"query": "x", "filters": {"states": False}}),
+        client.get("/v1/documents", params={"offset": 10**35}),
+        client.get("/v1/documents/haryana-saral-report/file", params={"version": 10**19}),
     ]
     for response in cases:
         assert 400 <= response.status_code < 500, response.text

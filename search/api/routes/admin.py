@@ -38,7 +38,7 @@ def audit(
     _admin: AdminKey,
     document_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[AuditOut]:
     """Every write: who, what, when, which document. Newest first."""
     return [AuditOut.of(e) for e in catalog.audit_log(document_id=document_id, limit=limit, offset=offset)]

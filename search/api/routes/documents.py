@@ -65,7 +65,7 @@ def list_documents(
     year_from: int | None = None,
     year_to: int | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> DocumentList:
     filters = build_filters(states=state, sector=sector, type=type, year_from=year_from, year_to=year_to)
     records, total = catalog.list_documents(
@@ -104,7 +104,7 @@ def get_file(
     catalog: CatalogDep,
     settings: SettingsDep,
     key: ReaderKey,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> FileResponse:
     record = _visible(catalog, document_id, key)
     stored = catalog.version(record.id, version)

@@ -12,11 +12,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from haystack.dataclasses import SparseEmbedding
+
 from kb.embedding import make_text_embedder
 from kb.errors import QueryError
 from kb.models import SparseVector
 from kb.settings import Settings
 from kb.store import Bm25Encoder, ChunkStore, ScoredChunk
+from search.components import make_retriever
 from search.schemas import FacetValue, Passage, SearchFilters, SearchRequest, SearchResponse, SearchResult
 from search.snippets import find_highlights, make_snippet, query_terms
 
@@ -53,6 +56,7 @@ class Searcher:
         self.store = store
         self.text_embedder = make_text_embedder(settings)
         self.bm25 = Bm25Encoder()
+        self.retriever = make_retriever(settings, store)
 
     def warm_up(self) -> None:
         self.text_embedder.warm_up()
@@ -112,18 +116,14 @@ class Searcher:
     def _query(
         self, dense: list[float] | None, sparse: SparseVector | None, filters: SearchFilters, limit: int
     ) -> list[ScoredChunk]:
-        if dense is None and sparse is None:
-            return []
-        return self.store.query(
-            dense=dense,
-            sparse=sparse,
+        sparse_embedding = SparseEmbedding(indices=sparse.indices, values=sparse.values) if sparse else None
+        documents = self.retriever.run(
+            query_embedding=dense,
+            query_sparse_embedding=sparse_embedding,
             filters=filters.to_store_filter(),
-            limit=limit,
-            prefetch_limit=limit,
-            fusion=self.settings.search_fusion,
-            rrf_k=self.settings.rrf_k,
-            rrf_weights=(self.settings.rrf_dense_weight, 1.0),
-        )
+            top_k=limit,
+        )["documents"]
+        return [ScoredChunk(document=d, score=float(d.score or 0.0)) for d in documents]
 
     def similar(self, document_id: str, *, top_k: int = 5, filters: SearchFilters | None = None) -> list[SearchResult]:
         """Documents most like ``document_id``, using its own chunk vectors (mean), excluding itself."""

@@ -33,7 +33,7 @@ class SearchFilters(BaseModel):
         if value is None:
             return []
         if not isinstance(value, str | list | tuple):
-            raise ValueError("must be a list of state or UT names, e.g. [\"Haryana\"]")
+            raise ValueError('must be a list of state or UT names, e.g. ["Haryana"]')
         names = [value] if isinstance(value, str) else list(value)
         return list(dict.fromkeys(canonical_state(str(n)) for n in names if str(n).strip()))
 

@@ -108,3 +108,23 @@ def test_eval_on_a_beir_folder_indexes_it_with_the_product_pipeline(tmp_path: Pa
     assert report["overall"]["queries"] == 2
     assert report["overall"]["recall@5"] == 1.0
     assert not (tmp_path / "kb" / "index").exists()  # the benchmark never touches the real KB
+
+
+def test_query_pipeline_ranks_like_the_searcher(indexed_kb: Path) -> None:
+    from kb.settings import Settings
+    from kb.store import open_store
+    from search.components import build_query_pipeline
+    from search.retrieval import Searcher
+    from search.schemas import SearchFilters
+
+    settings = Settings(kb_dir=indexed_kb)
+    query = "online land records at kiosks"
+    with open_store(settings) as store:
+        pipeline = build_query_pipeline(settings, store)
+        output = pipeline.run({"dense": {"text": query}, "sparse": {"text": query}})
+        searcher = Searcher(settings, store)
+        searcher.warm_up()
+        expected = [hit.document.id for hit in searcher.candidates(query, SearchFilters())]
+    documents = output["retriever"]["documents"]
+    assert [d.id for d in documents] == expected
+    assert documents[0].meta["document_id"] == "karnataka-bhoomi" and documents[0].score is not None

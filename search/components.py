@@ -1,0 +1,112 @@
+"""Haystack components of the query side: BM25 query vectors and the hybrid Qdrant retriever.
+
+``build_query_pipeline`` wires them after the dense text embedder; :class:`search.retrieval.Searcher`
+calls the same retriever component directly (it adds grouping, snippets and the choice of mode), so
+the pipeline and the product rank identically.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from haystack import Document, Pipeline, component
+from haystack.dataclasses import SparseEmbedding
+
+from kb.embedding import make_text_embedder
+from kb.models import SparseVector
+from kb.settings import Settings
+from kb.store import Bm25Encoder, ChunkStore
+from kb.store.base import Fusion
+
+
+@component
+class Bm25QueryEmbedder:
+    """Query text -> BM25 sparse vector (1.0 per distinct stemmed term; None for stop-words only)."""
+
+    def __init__(self) -> None:
+        self._encoder: Bm25Encoder | None = None
+
+    def warm_up(self) -> None:
+        if self._encoder is None:
+            self._encoder = Bm25Encoder()
+
+    @component.output_types(sparse_embedding=SparseEmbedding | None)
+    def run(self, text: str) -> dict[str, Any]:
+        self.warm_up()
+        assert self._encoder is not None
+        vector = self._encoder.embed_query(text)
+        return {
+            "sparse_embedding": SparseEmbedding(indices=vector.indices, values=vector.values)
+            if vector.indices
+            else None
+        }
+
+
+@component
+class QdrantHybridRetriever:
+    """Dense, BM25 or both (fused inside Qdrant) from a :class:`~kb.store.ChunkStore`; sets ``score``."""
+
+    def __init__(
+        self,
+        *,
+        document_store: ChunkStore,
+        top_k: int = 100,
+        fusion: Fusion = "dbsf",
+        rrf_k: int = 60,
+        rrf_weights: tuple[float, float] | None = None,
+    ) -> None:
+        self.document_store = document_store
+        self.top_k = top_k
+        self.fusion: Fusion = fusion
+        self.rrf_k = rrf_k
+        self.rrf_weights = rrf_weights
+
+    @component.output_types(documents=list[Document])
+    def run(
+        self,
+        query_embedding: list[float] | None = None,
+        query_sparse_embedding: SparseEmbedding | None = None,
+        filters: dict[str, Any] | None = None,
+        top_k: int | None = None,
+    ) -> dict[str, list[Document]]:
+        sparse = (
+            SparseVector(indices=list(query_sparse_embedding.indices), values=list(query_sparse_embedding.values))
+            if query_sparse_embedding is not None
+            else None
+        )
+        if query_embedding is None and sparse is None:
+            return {"documents": []}
+        limit = top_k or self.top_k
+        hits = self.document_store.query(
+            dense=query_embedding,
+            sparse=sparse,
+            filters=filters,
+            limit=limit,
+            prefetch_limit=limit,
+            fusion=self.fusion,
+            rrf_k=self.rrf_k,
+            rrf_weights=self.rrf_weights,
+        )
+        return {"documents": [hit.document for hit in hits]}
+
+
+def make_retriever(settings: Settings, store: ChunkStore) -> QdrantHybridRetriever:
+    """The retriever configured with the fusion the settings choose."""
+    return QdrantHybridRetriever(
+        document_store=store,
+        fusion=settings.search_fusion,
+        rrf_k=settings.rrf_k,
+        rrf_weights=(settings.rrf_dense_weight, 1.0),
+    )
+
+
+def build_query_pipeline(settings: Settings, store: ChunkStore) -> Pipeline:
+    """text -> (dense embedding, BM25 vector) -> hybrid retriever. Run with
+    ``{"dense": {"text": q}, "sparse": {"text": q}, "retriever": {"filters": ...}}``."""
+    pipeline = Pipeline()
+    pipeline.add_component("dense", make_text_embedder(settings))
+    pipeline.add_component("sparse", Bm25QueryEmbedder())
+    pipeline.add_component("retriever", make_retriever(settings, store))
+    pipeline.connect("dense.embedding", "retriever.query_embedding")
+    pipeline.connect("sparse.sparse_embedding", "retriever.query_sparse_embedding")
+    return pipeline

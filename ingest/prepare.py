@@ -27,7 +27,7 @@ from kb.metadata import (
 from kb.models import Chunk, ConvertedDocument, chunk_point_id, sha256_hex
 
 # Bump when conversion or chunking changes output, so unchanged files are re-indexed once.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 @dataclass(frozen=True)

@@ -150,16 +150,20 @@ def _add_page(builder: SectionBuilder, text: str, entries: list[tuple[int, str]]
 
 
 def _find_title(text: str, title: str, start: int) -> tuple[int, int] | None:
-    """Where the line holding ``title`` starts, and where the text after the heading starts."""
+    """Where the line holding ``title`` as a heading starts, and where the text after it starts.
+
+    Only a line that is (nearly) the title alone counts: the same words inside a paragraph ("mission
+    mode projects" in a summary) are not the heading, and splitting there would file the paragraph
+    under the wrong section.
+    """
     words = [re.escape(word) for word in title.split()]
     if not words:
         return None
-    match = re.compile(r"\s+".join(words), re.IGNORECASE).search(text, start)
-    if match is None:
-        return None
-    line_start = max(text.rfind("\n", start, match.start()) + 1, start)
-    line_end = text.find("\n", match.end())
-    line_end = len(text) if line_end < 0 else line_end
-    rest = text[line_start : match.start()] + text[match.end() : line_end]
-    body_start = line_end if len(rest.strip()) <= 12 else line_start
-    return line_start, body_start
+    for match in re.compile(r"\s+".join(words), re.IGNORECASE).finditer(text, start):
+        line_start = max(text.rfind("\n", start, match.start()) + 1, start)
+        line_end = text.find("\n", match.end())
+        line_end = len(text) if line_end < 0 else line_end
+        rest = text[line_start : match.start()] + text[match.end() : line_end]
+        if len(rest.strip()) <= 12:
+            return line_start, line_end
+    return None

@@ -16,7 +16,9 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeoutError
@@ -155,6 +157,18 @@ def _ping() -> bool:
     return True
 
 
+def _exit_with_parent(parent_pid: int) -> None:
+    """Worker initializer: leave when the parent is gone, even if it was killed without cleanup
+    (SIGKILL, OOM), so no orphaned converter process outlives the server or CLI that started it."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class _WorkerPool:
     """A lazily started single-worker process pool, replaced whenever a conversion overruns.
 
@@ -187,7 +201,9 @@ class _WorkerPool:
     def _started(self) -> ProcessPoolExecutor:
         if self._executor is None:
             context = multiprocessing.get_context("spawn")
-            executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            executor = ProcessPoolExecutor(
+                max_workers=1, mp_context=context, initializer=_exit_with_parent, initargs=(os.getpid(),)
+            )
             self._executor = executor
             try:  # start the worker now: the caller's timeout is for converting, not for starting
                 executor.submit(_ping).result(timeout=WORKER_START_TIMEOUT_S)

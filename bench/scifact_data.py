@@ -33,6 +33,11 @@ class Passages:
     seconds: float  # time it took to embed them (0 when read from the cache)
 
 
+def _model_key(settings: Settings) -> str:
+    """Cache files of the default model keep their names; other models get a prefix."""
+    return "" if settings.dense_model == "minilm" else f"{settings.dense_model}-"
+
+
 def load_corpus() -> list[dict[str, str]]:
     return list(iter_beir_corpus(SCIFACT))
 
@@ -62,7 +67,7 @@ def passages(variant: str, settings: Settings) -> Passages:
     """Dense vectors of the corpus for ``variant`` (``doc`` or ``chunks``), from cache when present."""
     corpus = load_corpus()
     ids, titles, texts = _units(corpus, variant, settings)
-    path = CACHE / f"scifact-{variant}-dense.npy"
+    path = CACHE / f"scifact-{variant}-{_model_key(settings)}dense.npy"
     if path.exists():
         dense = np.load(path)
         if dense.shape[0] == len(ids):
@@ -80,12 +85,13 @@ def passages(variant: str, settings: Settings) -> Passages:
     dense = np.asarray([d.embedding for d in embedded], dtype=np.float32)
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(path, dense)
-    (CACHE / f"scifact-{variant}-timing.json").write_text(json.dumps({"seconds": seconds, "units": len(ids)}))
+    timing = {"seconds": seconds, "units": len(ids)}
+    (CACHE / f"scifact-{variant}-{_model_key(settings)}timing.json").write_text(json.dumps(timing))
     return Passages(ids, titles, texts, dense, seconds)
 
 
 def query_vectors(queries: list[EvalQuery], settings: Settings) -> np.ndarray:
-    path = CACHE / "scifact-queries-dense.npy"
+    path = CACHE / f"scifact-queries-{_model_key(settings)}dense.npy"
     if path.exists():
         cached = np.load(path)
         if cached.shape[0] == len(queries):

@@ -25,7 +25,7 @@ from kb.catalog import Catalog, DocumentRecord
 from kb.errors import ConflictError, KBError
 from kb.metadata import SIDECAR_SUFFIX, DocumentMetadata
 from kb.models import ConvertedDocument
-from kb.settings import MODEL_NAME, Settings
+from kb.settings import Settings
 from kb.store import ChunkStore
 
 Progress = Callable[[str], None]
@@ -97,7 +97,7 @@ class Ingestor:
         self.chunker = Chunker(settings.resolved_model_path(), target_tokens=settings.chunk_tokens)
         self.preparer = DocumentPreparer(
             chunker=self.chunker,
-            model_id=MODEL_NAME,
+            model_id=settings.dense_model_name,
             max_bytes=settings.max_upload_bytes,
             timeout_s=settings.conversion_timeout_s,
         )
@@ -148,7 +148,7 @@ class Ingestor:
         known = self.catalog.find_by_source(source)
         if known is not None and known.active:
             current = self.catalog.version(known.id)
-            if current.fingerprint == fingerprint(data, raw_meta, path.name, MODEL_NAME):
+            if current.fingerprint == fingerprint(data, raw_meta, path.name, self.settings.dense_model_name):
                 report.record("unchanged", known.id, str(path), current.chunk_count)
                 return
         prepared = self.preparer.prepare(data, filename=path.name, raw_meta=raw_meta, source=str(path))

@@ -1,7 +1,8 @@
 """The dense embedding model, configured once for offline, normalised, batched use.
 
-Both ingestion (documents) and search (queries) embed with the same packaged all-MiniLM-L6-v2
-through sentence-transformers-haystack. Its backend factory caches the loaded model by parameters,
+Both ingestion (documents) and search (queries) embed with the same model: by default the packaged
+all-MiniLM-L6-v2 through sentence-transformers-haystack, or multilingual-e5-small (``kb/e5.py``) when
+``KB_DENSE_MODEL=multilingual-e5-small``. Its backend factory caches the loaded model by parameters,
 so a document and a text embedder built here share one model in memory.
 """
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
         SentenceTransformersDocumentEmbedder,
         SentenceTransformersTextEmbedder,
     )
+
+    from kb.e5 import E5DocumentEmbedder, E5TextEmbedder
 
 DENSE_DIM = 384
 CONTEXT_META_FIELD = "context"  # title + heading path, embedded before the passage (kb.models.Chunk)
@@ -41,9 +44,13 @@ def configure_offline_runtime(settings: Settings) -> None:
         torch.set_num_threads(settings.torch_threads)
 
 
-def make_document_embedder(settings: Settings) -> SentenceTransformersDocumentEmbedder:
+def make_document_embedder(settings: Settings) -> SentenceTransformersDocumentEmbedder | E5DocumentEmbedder:
     """Embeds chunk documents as ``context + "\\n" + content`` (exactly ``Chunk.embedding_text``)."""
     configure_offline_runtime(settings)
+    if settings.dense_model_is_multilingual:
+        from kb.e5 import E5DocumentEmbedder
+
+        return E5DocumentEmbedder(meta_fields_to_embed=[CONTEXT_META_FIELD], batch_size=settings.embedding_batch_size)
     from haystack.utils import ComponentDevice
     from haystack_integrations.components.embedders.sentence_transformers import (
         SentenceTransformersDocumentEmbedder,
@@ -61,9 +68,13 @@ def make_document_embedder(settings: Settings) -> SentenceTransformersDocumentEm
     )
 
 
-def make_text_embedder(settings: Settings) -> SentenceTransformersTextEmbedder:
+def make_text_embedder(settings: Settings) -> SentenceTransformersTextEmbedder | E5TextEmbedder:
     """Embeds queries with the same model and normalisation as the documents."""
     configure_offline_runtime(settings)
+    if settings.dense_model_is_multilingual:
+        from kb.e5 import E5TextEmbedder
+
+        return E5TextEmbedder()
     from haystack.utils import ComponentDevice
     from haystack_integrations.components.embedders.sentence_transformers import (
         SentenceTransformersTextEmbedder,

@@ -70,6 +70,7 @@ def open_kb(settings: Settings) -> Iterator[tuple[Catalog, ChunkStore]]:
     store = open_store(settings, dense_dim=DENSE_DIM)
     catalog = Catalog(settings.catalog_path)
     try:
+        catalog.check_index_model(settings.dense_model_name, index_empty=store.count_documents() == 0)
         yield catalog, store
     finally:
         catalog.close()
@@ -150,14 +151,13 @@ def validate(paths: tuple[Path, ...], as_json: bool, kb_dir: Path | None) -> Non
     from ingest.chunking import Chunker
     from ingest.prepare import DocumentPreparer
     from ingest.service import discover_files
-    from kb.settings import MODEL_NAME
 
     settings = make_settings(kb_dir)
     chunker = Chunker(settings.resolved_model_path(), target_tokens=settings.chunk_tokens)
     chunker.warm_up()
     preparer = DocumentPreparer(
         chunker=chunker,
-        model_id=MODEL_NAME,
+        model_id=settings.dense_model_name,
         max_bytes=settings.max_upload_bytes,
         timeout_s=settings.conversion_timeout_s,
     )

@@ -26,7 +26,9 @@ def rebuild_index(settings: Settings) -> int:
             live.delete_by_filter({"field": "meta.chunk_index", "operator": ">=", "value": 0})
             ingestor = Ingestor(settings, store=live, catalog=catalog)
             ingestor.warm_up()
-            return ingestor.reindex_into(live)
+            total = ingestor.reindex_into(live)
+            catalog.set_index_model(settings.dense_model_name)
+            return total
         live.close()
         building_settings = settings.model_copy(update={"index_name": "index.building"})
         shutil.rmtree(building_settings.index_dir, ignore_errors=True)
@@ -44,6 +46,7 @@ def rebuild_index(settings: Settings) -> int:
             settings.index_dir.rename(old)
         building_settings.index_dir.rename(settings.index_dir)
         shutil.rmtree(old, ignore_errors=True)
+        catalog.set_index_model(settings.dense_model_name)
         return total
     finally:
         catalog.close()

@@ -104,9 +104,11 @@ class Searcher:
     ) -> list[ScoredChunk]:
         """Fused chunk hits (best first) for ``text`` under ``filters``."""
         sparse = self.sparse_query(text) if mode in ("hybrid", "sparse") else None
-        if mode == "hybrid" and sparse is not None and not mostly_latin(text):
+        english_only = not self.settings.dense_model_is_multilingual
+        if mode == "hybrid" and sparse is not None and english_only and not mostly_latin(text):
             # all-MiniLM-L6-v2 is English-only: for a Hindi (Devanagari) query its vector is noise that
             # would outvote exact term matches, so BM25 decides; the dense list is the fallback.
+            # (multilingual-e5-small reads Hindi: with it the query is fused as usual.)
             hits = self._query(None, sparse, filters, limit)
             if hits:
                 return hits

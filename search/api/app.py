@@ -48,6 +48,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     store = open_store(settings, dense_dim=DENSE_DIM)
     catalog = Catalog(settings.catalog_path)
     try:
+        catalog.check_index_model(settings.dense_model_name, index_empty=store.count_documents() == 0)
         searcher = Searcher(settings, store)
         searcher.warm_up()
         ingestor = Ingestor(settings, store=store, catalog=catalog)

@@ -28,7 +28,7 @@ from kb.models import ConvertedDocument
 from kb.settings import Settings
 from kb.store import ChunkStore
 
-Progress = Callable[[str], None]
+Progress = Callable[[int, int, str], None]  # (done, total, what is being worked on)
 
 
 @dataclass
@@ -124,9 +124,9 @@ class Ingestor:
         report = IngestReport()
         files, problems = discover_files(paths)
         report.failed.extend(problems)
-        for path in files:
+        for number, path in enumerate(files):
             if progress:
-                progress(str(path))
+                progress(number, len(files), str(path))
             try:
                 self._ingest_file(path, actor=actor, report=report)
             except KBError as exc:
@@ -266,9 +266,10 @@ class Ingestor:
     def reindex_into(self, store: ChunkStore, *, progress: Progress | None = None) -> int:
         """Rebuild every active document's chunks into ``store`` from the catalog alone."""
         total = 0
-        for record in self.catalog.all_active():
+        records = self.catalog.all_active()
+        for number, record in enumerate(records):
             if progress:
-                progress(record.id)
+                progress(number, len(records), record.id)
             total += self.index(self._from_catalog(record), version=record.current_version, store=store)
         return total
 

@@ -117,19 +117,19 @@ def ingest(
 
 
 @contextmanager
-def _progress() -> Iterator[Callable[[str], None] | None]:
-    """A one-line progress display on a terminal; silent when piped (logs and --json stay clean)."""
+def _progress() -> Iterator[Callable[[int, int, str], None] | None]:
+    """A progress bar on a terminal (stderr); nothing when piped, so logs and --json stay clean."""
     if not sys.stderr.isatty():
         yield None
         return
-    count = 0
+    width = 30
 
-    def tick(path: str) -> None:
-        nonlocal count
-        count += 1
-        click.echo(f"\r\033[K[{count}] {path[-70:]}", nl=False, err=True)
+    def show(done: int, total: int, path: str) -> None:
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        click.echo(f"\r\033[K[{bar}] {done}/{total} {path[-50:]}", nl=False, err=True)
 
-    yield tick
+    yield show
     click.echo("\r\033[K", nl=False, err=True)
 
 

@@ -23,17 +23,21 @@ class UploadLimitMiddleware:
         self.limit = max_bytes + MULTIPART_OVERHEAD
 
     def _message(self) -> str:
-        return f"the upload is larger than the limit of {self.max_bytes / 1e6:.0f} MB (KB_MAX_UPLOAD_BYTES)"
+        size = f"{self.max_bytes / 1e6:g} MB" if self.max_bytes >= 100_000 else f"{self.max_bytes:,} bytes"
+        return f"the upload is larger than the limit of {size} (KB_MAX_UPLOAD_BYTES)"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+        over = declared is not None and declared.isdigit() and int(declared) > self.limit
+        if over and str(scope.get("path", "")).startswith("/v1"):
             await problem(413, "Upload too large", self._message(), {"Connection": "close"})(scope, receive, send)
             return
-        received = 0
+        # Web pages (the contribute form) answer in HTML through the app's error handlers: let the
+        # request in and fail on its first body chunk instead of reading the rest.
+        received = self.limit + 1 if over else 0
 
         async def counting_receive() -> Message:
             nonlocal received

@@ -7,13 +7,13 @@ stored state (documents, chunks) are read at scrape time rather than kept in syn
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class _StateCollector(Collector):
@@ -37,6 +37,36 @@ class _StateCollector(Collector):
         yield jobs
 
 
+class _MeasureMiddleware:
+    """Pure ASGI (not ``BaseHTTPMiddleware``): it must not run the app in a task group of its own,
+    which would wrap errors raised while reading the body (the upload limit) in exception groups."""
+
+    def __init__(self, app: ASGIApp, *, requests: Counter, latency: Histogram) -> None:
+        self.app = app
+        self.requests = requests
+        self.latency = latency
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            self.requests.labels(path, scope["method"], str(status)).inc()
+            self.latency.labels(path, scope["method"]).observe(time.perf_counter() - started)
+
+
 def install_metrics(app: FastAPI) -> CollectorRegistry:
     registry = CollectorRegistry()
     requests = Counter("kb_http_requests", "HTTP requests", ["route", "method", "status"], registry=registry)
@@ -49,19 +79,7 @@ def install_metrics(app: FastAPI) -> CollectorRegistry:
     )
     registry.register(_StateCollector(app))
 
-    @app.middleware("http")
-    async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            route = request.scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            requests.labels(path, request.method, str(status)).inc()
-            latency.labels(path, request.method).observe(time.perf_counter() - started)
+    app.add_middleware(_MeasureMiddleware, requests=requests, latency=latency)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

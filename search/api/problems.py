@@ -51,7 +51,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(422, "Invalid request", _describe_validation(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, KBError):  # FastAPI turns errors while parsing a body into a 400
+            return await _kb_error(request, exc.__cause__)
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
         return problem(exc.status_code, title, str(exc.detail))
 

@@ -141,6 +141,19 @@ def test_size_limit_and_conversion_timeout(tmp_path: Path) -> None:
         meta = {"title": "Big", "states": ["Haryana"]}
         too_big = _upload(small, keys["haryana"], meta, name="big.txt", data=b"a" * 400_000)
         assert too_big.status_code == 413 and too_big.headers["content-type"] == PROBLEM
+
+        def chunked_body():  # type: ignore[no-untyped-def]
+            # no Content-Length: the limit is enforced on the bytes as they arrive
+            yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n\r\n'
+            for _ in range(20):
+                yield b"a" * 65_536
+
+        streamed = small.post(
+            "/v1/documents",
+            content=chunked_body(),
+            headers={**bearer(keys["haryana"]), "content-type": "multipart/form-data; boundary=b"},
+        )
+        assert streamed.status_code == 413 and streamed.headers["content-type"] == PROBLEM, streamed.text
         slow = _upload(
             small, keys["haryana"], meta, name="saral.pdf", data=(FIXTURES / "good" / "saral-report.pdf").read_bytes()
         )

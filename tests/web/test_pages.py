@@ -7,6 +7,7 @@ import itertools
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
@@ -416,3 +417,21 @@ def test_front_matter_fills_the_form_and_failures_are_shown(web: TestClient, web
     status = text(failed.select_one("[role=status]"))
     assert "could not be added" in status and len(status) > 40  # the reason is shown
     assert failed.select_one("a[href='/contribute']") is not None
+
+
+def test_an_oversized_upload_on_the_form_gets_an_html_page(tmp_path: Path) -> None:
+    from kb.settings import Settings
+    from search.api import create_app
+
+    with TestClient(create_app(Settings(kb_dir=tmp_path / "kb", max_upload_bytes=10_000))) as small:
+        response = small.post(
+            "/contribute",
+            data=_form(key="kbk_x"),
+            files={"file": ("big.txt", b"a" * 600_000, "text/plain")},
+            headers=HTML,
+        )
+        assert response.status_code == 413
+        assert response.headers["content-type"].startswith("text/html")
+        assert "File too large" in response.text
+        api = small.post("/v1/documents", files={"file": ("big.txt", b"a" * 600_000)})
+        assert api.status_code == 413 and api.headers["content-type"] == "application/problem+json"

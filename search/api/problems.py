@@ -44,6 +44,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(KBError)
     async def _kb_error(_: Request, exc: KBError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status == 413:
+            headers = {"Connection": "close"}  # don't let the server drain the rest of a huge upload
         return problem(exc.status, exc.title, exc.message, headers)
 
     @app.exception_handler(RequestValidationError)

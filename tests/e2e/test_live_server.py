@@ -42,3 +42,20 @@ def test_served_kb_takes_files_through_its_api_only(tmp_path: Path) -> None:
 
         hits = httpx.get(f"{base}/v1/search", params={"q": "online land records kiosks"}).json()["results"]
         assert hits[0]["document_id"] == "karnataka-bhoomi"
+
+        sent = 0
+
+        def huge_upload():  # type: ignore[no-untyped-def]
+            nonlocal sent
+            yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n\r\n'
+            for _ in range(2_000):  # 1 GiB if it were all read; the server stops at the 25 MB limit
+                sent += 1
+                yield b"a" * 524_288
+
+        headers = {"Authorization": f"Bearer {key}", "content-type": "multipart/form-data; boundary=b"}
+        try:
+            refused = httpx.post(f"{base}/v1/documents", content=huge_upload(), headers=headers, timeout=60)
+            assert refused.status_code == 413
+        except httpx.HTTPError:
+            pass  # the server may close the connection as soon as it has answered
+        assert sent < 200, sent

@@ -79,7 +79,19 @@ class SearchFilters(BaseModel):
 class SearchRequest(BaseModel):
     """``POST /v1/search`` body."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"query": "complaints heard by video from the block office", "top_k": 5},
+                {
+                    "query": "online mutation of land records",
+                    "top_k": 10,
+                    "filters": {"states": ["Karnataka", "Haryana"], "sector": "land_records", "year_from": 2000},
+                },
+            ]
+        },
+    )
 
     query: str = Field(
         description="What you are looking for, in your own words or by name.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -86,8 +87,25 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     install_mcp(app)
     _install_offline_docs(app)
+    _document_problems(app)
     install_web(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Add the Problem schema that every error response refers to (``problem_responses``)."""
+    from search.api.schemas import Problem
+
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _install_offline_docs(app: FastAPI) -> None:

@@ -4,11 +4,53 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kb.catalog import AuditEntry, DocumentRecord, JobRecord, VersionRecord
 from kb.models import Section
 from search.schemas import FacetValue, SearchResult
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457 problem details), served as ``application/problem+json``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/invalid-query",
+                    "title": "Invalid query",
+                    "status": 400,
+                    "detail": "invalid filter sector: 'helth' is not a valid sector; did you mean 'health'?",
+                }
+            ]
+        }
+    )
+
+    type: str = Field(description="A URI reference naming the kind of problem.")
+    title: str
+    status: int
+    detail: str = Field(description="What went wrong and how to fix it.")
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting our problem+json errors."""
+    meaning = {
+        400: "Invalid query, filter or paging value",
+        401: "Missing or wrong API key",
+        403: "The key may not do this",
+        404: "Unknown document, version or job",
+        409: "The id is taken (use PUT for a new version)",
+        413: "Upload over the size limit",
+        422: "Invalid metadata, unreadable file or invalid request",
+    }
+    return {
+        status: {
+            "description": meaning[status],
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
 
 
 class DocumentSummary(BaseModel):

@@ -95,3 +95,8 @@ def test_operations_endpoints(client: TestClient) -> None:
     assert client.get("/_docs-assets/swagger-ui-bundle.js").status_code == 200
     spec = client.get("/openapi.json").json()
     assert {"/v1/search", "/v1/documents", "/v1/documents/{document_id}", "/v1/jobs/{job_id}"} <= set(spec["paths"])
+    assert "Problem" in spec["components"]["schemas"]
+    not_found = spec["paths"]["/v1/documents/{document_id}"]["get"]["responses"]["404"]
+    assert set(not_found["content"]) == {"application/problem+json"}
+    assert "413" in spec["paths"]["/v1/documents"]["post"]["responses"]
+    assert spec["components"]["schemas"]["SearchRequest"]["examples"]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from search.api.deps import AdminKey, CatalogDep
-from search.api.schemas import AuditOut
+from search.api.schemas import AuditOut, problem_responses
 
 router = APIRouter(tags=["operations"])
 
@@ -32,7 +32,13 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body)
 
 
-@router.get("/v1/audit", response_model=list[AuditOut], tags=["admin"], summary="Audit log (admin)")
+@router.get(
+    "/v1/audit",
+    response_model=list[AuditOut],
+    tags=["admin"],
+    summary="Audit log (admin)",
+    responses=problem_responses(401, 403),
+)
 def audit(
     catalog: CatalogDep,
     _admin: AdminKey,

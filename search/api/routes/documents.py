@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
 from ingest.converters import sniff_media_type
@@ -31,10 +32,14 @@ from search.api.schemas import (
     SimilarResponse,
     VersionOut,
     WithdrawnOut,
+    problem_responses,
 )
 from search.validation import build_filters
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"])
+router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=problem_responses(400, 401, 404, 422))
+DocumentId = Annotated[
+    str, PathParam(description="The document's id (a slug).", examples=["haryana-cm-window"], max_length=120)
+]
 
 MetadataField = Annotated[
     str,
@@ -47,7 +52,7 @@ MetadataField = Annotated[
 ]
 
 
-def _visible(catalog: Catalog, document_id: str, key: KeyRecord | None) -> DocumentRecord:
+def _visible(catalog: Catalog, document_id: DocumentId, key: KeyRecord | None) -> DocumentRecord:
     """Withdrawn documents are gone for readers; admins still see them."""
     record = catalog.require_document(document_id)
     if not record.active and not (key and key.is_admin):
@@ -59,7 +64,9 @@ def _visible(catalog: Catalog, document_id: str, key: KeyRecord | None) -> Docum
 def list_documents(
     catalog: CatalogDep,
     _key: ReaderKey,
-    state: Annotated[list[str] | None, Query()] = None,
+    state: Annotated[
+        list[str] | None, Query(description="State/UT; repeat for several.", examples=[["Haryana"]])
+    ] = None,
     sector: str | None = None,
     type: str | None = None,
     year_from: int | None = None,
@@ -81,7 +88,7 @@ def list_documents(
 
 
 @router.get("/{document_id}", response_model=DocumentDetail, summary="A document: metadata, sections, versions")
-def get_document(document_id: str, catalog: CatalogDep, key: ReaderKey) -> DocumentDetail:
+def get_document(document_id: DocumentId, catalog: CatalogDep, key: ReaderKey) -> DocumentDetail:
     record = _visible(catalog, document_id, key)
     return DocumentDetail(
         id=record.id,
@@ -100,7 +107,7 @@ def get_document(document_id: str, catalog: CatalogDep, key: ReaderKey) -> Docum
 
 @router.get("/{document_id}/file", response_class=FileResponse, summary="Download the original file")
 def get_file(
-    document_id: str,
+    document_id: DocumentId,
     catalog: CatalogDep,
     settings: SettingsDep,
     key: ReaderKey,
@@ -114,7 +121,7 @@ def get_file(
 
 @router.get("/{document_id}/similar", response_model=SimilarResponse, summary="Similar practices")
 def similar(
-    document_id: str,
+    document_id: DocumentId,
     catalog: CatalogDep,
     searcher: SearcherDep,
     key: ReaderKey,
@@ -173,7 +180,13 @@ def _accepted(job_out: JobOut, response: Response) -> JobOut:
     return job_out
 
 
-@router.post("", status_code=202, response_model=JobOut, summary="Contribute a document (queued)")
+@router.post(
+    "",
+    status_code=202,
+    response_model=JobOut,
+    summary="Contribute a document (queued)",
+    responses=problem_responses(403, 409, 413),
+)
 async def create_document(
     response: Response,
     catalog: CatalogDep,
@@ -198,9 +211,15 @@ async def create_document(
     return _accepted(JobOut.of(job), response)
 
 
-@router.put("/{document_id}", status_code=202, response_model=JobOut, summary="New version of a document (queued)")
+@router.put(
+    "/{document_id}",
+    status_code=202,
+    response_model=JobOut,
+    summary="New version of a document (queued)",
+    responses=problem_responses(403, 413),
+)
 async def update_document(
-    document_id: str,
+    document_id: DocumentId,
     response: Response,
     catalog: CatalogDep,
     settings: SettingsDep,
@@ -229,8 +248,13 @@ async def update_document(
     return _accepted(JobOut.of(job), response)
 
 
-@router.delete("/{document_id}", response_model=WithdrawnOut, summary="Withdraw a document from search")
-def withdraw_document(document_id: str, request: Request, catalog: CatalogDep, key: CurrentKey) -> WithdrawnOut:
+@router.delete(
+    "/{document_id}",
+    response_model=WithdrawnOut,
+    summary="Withdraw a document from search",
+    responses=problem_responses(403),
+)
+def withdraw_document(document_id: DocumentId, request: Request, catalog: CatalogDep, key: CurrentKey) -> WithdrawnOut:
     """Removed from search at once; kept in the catalog and the audit log."""
     record = catalog.require_document(document_id, include_withdrawn=False)
     _check_owner(key, record)

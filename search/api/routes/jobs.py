@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 from kb.errors import NotFoundError
 from search.api.deps import CatalogDep, CurrentKey
-from search.api.schemas import JobOut
+from search.api.schemas import JobOut, problem_responses
 
-router = APIRouter(prefix="/v1/jobs", tags=["contributions"])
+router = APIRouter(prefix="/v1/jobs", tags=["contributions"], responses=problem_responses(401, 404))
 
 
 @router.get("/{job_id}", response_model=JobOut, summary="Status of an ingest job")

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from search.api.deps import CatalogDep, ReaderKey, SearcherDep
-from search.api.schemas import FacetsResponse
+from search.api.schemas import FacetsResponse, problem_responses
 from search.schemas import FacetValue, SearchMode, SearchRequest, SearchResponse
 from search.validation import build_filters
 
-router = APIRouter(prefix="/v1", tags=["search"])
+router = APIRouter(prefix="/v1", tags=["search"], responses=problem_responses(400, 401, 422))
 
 QueryText = Annotated[str, Query(description="What you are looking for.", examples=["grievance redressal by video"])]
 StateParam = Annotated[list[str] | None, Query(description="State/UT; repeat for several.", examples=[["Haryana"]])]

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import ValidationError
 
 from kb.errors import QueryError
+from kb.metadata import FIRST_YEAR
+from kb.vocab import DocType, Sector, enum_values
 from search.schemas import SearchFilters
+
+# Query parameters declared with the vocabularies, so the OpenAPI schema says what is valid; the
+# values are still parsed by SearchFilters (case and spacing variants, "did you mean" messages).
+YearParam = Annotated[int | None, Query(ge=FIRST_YEAR, le=2100, examples=[2015])]
+SectorParam = Annotated[str | None, Query(json_schema_extra={"enum": enum_values(Sector)}, examples=["land_records"])]
+TypeParam = Annotated[str | None, Query(json_schema_extra={"enum": enum_values(DocType)}, examples=["case_study"])]
 
 
 def describe(exc: ValidationError) -> str:

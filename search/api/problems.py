@@ -57,7 +57,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         if isinstance(exc.__cause__, KBError):  # FastAPI turns errors while parsing a body into a 400
             return await _kb_error(request, exc.__cause__)
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
-        return problem(exc.status_code, title, str(exc.detail))
+        return problem(exc.status_code, title, str(exc.detail), dict(exc.headers or {}) or None)
 
     @app.exception_handler(Exception)
     async def _bug(_: Request, exc: Exception) -> JSONResponse:

@@ -34,7 +34,7 @@ from search.api.schemas import (
     WithdrawnOut,
     problem_responses,
 )
-from search.validation import build_filters
+from search.validation import SectorParam, TypeParam, YearParam, build_filters
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=problem_responses(400, 401, 404, 422))
 DocumentId = Annotated[
@@ -67,10 +67,10 @@ def list_documents(
     state: Annotated[
         list[str] | None, Query(description="State/UT; repeat for several.", examples=[["Haryana"]])
     ] = None,
-    sector: str | None = None,
-    type: str | None = None,
-    year_from: int | None = None,
-    year_to: int | None = None,
+    sector: SectorParam = None,
+    type: TypeParam = None,
+    year_from: YearParam = None,
+    year_to: YearParam = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> DocumentList:
@@ -137,7 +137,7 @@ def similar(
 
 def _parse_metadata(text: str) -> dict[str, Any]:
     try:
-        raw = json.loads(text or "{}")
+        raw = json.loads(text.strip() or "{}")
     except json.JSONDecodeError as exc:
         raise MetadataError(f"the metadata field is not valid JSON: {exc.msg} (char {exc.pos})") from None
     if not isinstance(raw, dict):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from search.api.deps import CatalogDep, ReaderKey, SearcherDep
 from search.api.schemas import FacetsResponse, problem_responses
 from search.schemas import FacetValue, SearchMode, SearchRequest, SearchResponse
-from search.validation import build_filters
+from search.validation import SectorParam, TypeParam, YearParam, build_filters
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=problem_responses(400, 401, 422))
 
@@ -25,10 +25,10 @@ def search_get(
     top_k: Annotated[int, Query(ge=1, le=50)] = 10,
     offset: Annotated[int, Query(ge=0, le=500)] = 0,
     state: StateParam = None,
-    sector: str | None = None,
-    type: str | None = None,
-    year_from: int | None = None,
-    year_to: int | None = None,
+    sector: SectorParam = None,
+    type: TypeParam = None,
+    year_from: YearParam = None,
+    year_to: YearParam = None,
     mode: SearchMode = "hybrid",
 ) -> SearchResponse:
     """One result per document with its best section and a highlighted snippet, plus facet counts."""
@@ -50,10 +50,10 @@ def facets(
     _key: ReaderKey,
     q: str | None = None,
     state: StateParam = None,
-    sector: str | None = None,
-    type: str | None = None,
-    year_from: int | None = None,
-    year_to: int | None = None,
+    sector: SectorParam = None,
+    type: TypeParam = None,
+    year_from: YearParam = None,
+    year_to: YearParam = None,
 ) -> FacetsResponse:
     """Counts for the filters (and the query, when ``q`` is given) so a UI can show what is there."""
     filters = build_filters(states=state, sector=sector, type=type, year_from=year_from, year_to=year_to)

@@ -157,9 +157,19 @@ def _ping() -> bool:
     return True
 
 
+WORKER_MEMORY_LIMIT_BYTES = 2 * 1024**3
+
+
 def _exit_with_parent(parent_pid: int) -> None:
     """Worker initializer: leave when the parent is gone, even if it was killed without cleanup
-    (SIGKILL, OOM), so no orphaned converter process outlives the server or CLI that started it."""
+    (SIGKILL, OOM), so no orphaned converter process outlives the server or CLI that started it; and
+    cap the worker's address space, so a decompression bomb the zip guard cannot see (a PDF's
+    streams) fails this one file with MemoryError instead of exhausting the machine."""
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard == resource.RLIM_INFINITY or hard > WORKER_MEMORY_LIMIT_BYTES:
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_LIMIT_BYTES, hard))
 
     def watch() -> None:
         while os.getppid() == parent_pid:
@@ -197,6 +207,10 @@ class _WorkerPool:
                 raise ConversionError(
                     f"{filename}: the converter process crashed on this file (it may be damaged or too large)"
                 ) from None
+            except MemoryError:
+                self._kill()
+                limit = WORKER_MEMORY_LIMIT_BYTES // 1024**3
+                raise ConversionError(f"{filename}: converting it needs more than {limit} GB of memory") from None
 
     def _started(self) -> ProcessPoolExecutor:
         if self._executor is None:

@@ -8,7 +8,6 @@ own shape (problem+json, MCP tool errors).
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -17,17 +16,16 @@ from kb.catalog import Catalog, DocumentRecord
 from kb.errors import NotFoundError, QueryError
 from kb.models import Section
 from kb.settings import Settings
+from search.facets import FACETS, count_facet, facet_values, list_by_filters
 from search.passages import (
     MIN_TRUNCATED_TOKENS,
     Citation,
     PassageRetriever,
     RetrieveRequest,
     RetrieveResponse,
-    document_url,
-    file_url,
 )
 from search.retrieval import Searcher
-from search.schemas import FacetValue, SearchFilters
+from search.schemas import FacetValue, SearchFilters, document_url, file_url
 from search.validation import describe
 
 DEFAULT_DOCUMENT_TOKENS = 4000
@@ -205,32 +203,15 @@ class AssistantService:
         )
 
     def facets(self, filters: SearchFilters) -> FacetsResult:
-        records, total = self.catalog.list_documents(
-            states=filters.states,
-            sector=filters.sector.value if filters.sector else None,
-            type=filters.type.value if filters.type else None,
-            year_from=filters.year_from,
-            year_to=filters.year_to,
-            limit=100_000,
-        )
-        counters: dict[str, Counter[str]] = {name: Counter() for name in ("states", "sector", "type", "year")}
-        for record in records:
-            counters["states"].update(record.states)
-            for name, value in (("sector", record.sector), ("type", record.type), ("year", record.year)):
-                if value is not None:
-                    counters[name][str(value)] += 1
-
-        def values(name: str) -> list[FacetValue]:
-            items = sorted(counters[name].items(), key=lambda kv: (-kv[1], kv[0]))
-            return [FacetValue(value=v, count=c) for v, c in items]
-
+        records, total = list_by_filters(self.catalog, filters)
+        counts = {facet: count_facet(records, facet) for facet in FACETS}
         return FacetsResult(
             filters=filters,
             total_documents=total,
-            states=values("states"),
-            sectors=values("sector"),
-            types=values("type"),
-            years=sorted(values("year"), key=lambda f: f.value, reverse=True),
+            states=facet_values(counts["states"]),
+            sectors=facet_values(counts["sector"]),
+            types=facet_values(counts["type"]),
+            years=sorted(facet_values(counts["year"]), key=lambda f: f.value, reverse=True),
         )
 
     def similar(self, document_id: str, *, top_k: int, filters: SearchFilters | None = None) -> SimilarResult:

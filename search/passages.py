@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kb.settings import MODEL_NAME, Settings
 from search.retrieval import Searcher
-from search.schemas import SearchFilters
+from search.schemas import SearchFilters, document_url, file_url
 
 DEFAULT_MAX_PASSAGES = 8
 DEFAULT_MAX_TOKENS = 1500
@@ -149,14 +149,6 @@ class TokenCounter:
                 return candidate
             budget -= 1
         return ""
-
-
-def document_url(settings: Settings, document_id: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/documents/{document_id}"
-
-
-def file_url(settings: Settings, document_id: str, version: int) -> str:
-    return f"{settings.public_url.rstrip('/')}/v1/documents/{document_id}/file?version={version}"
 
 
 def citation_from_meta(meta: Mapping[str, Any], settings: Settings) -> Citation:

@@ -8,7 +8,6 @@ best passages. Facets count documents (not chunks) among the candidates.
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,12 +19,12 @@ from kb.models import SparseVector
 from kb.settings import Settings
 from kb.store import Bm25Encoder, ChunkStore, ScoredChunk
 from search.components import make_retriever
-from search.schemas import FacetValue, Passage, SearchFilters, SearchRequest, SearchResponse, SearchResult
+from search.facets import facets_of
+from search.schemas import FacetValue, Passage, SearchFilters, SearchRequest, SearchResponse, SearchResult, document_url
 from search.snippets import find_highlights, make_snippet, query_terms
 
 CANDIDATE_CHUNKS = 100  # fused chunk hits considered per query before grouping
 PASSAGES_PER_DOCUMENT = 3
-FACET_FIELDS = ("states", "sector", "type", "year")
 
 
 def mostly_latin(text: str) -> bool:
@@ -109,15 +108,17 @@ class Searcher:
             # all-MiniLM-L6-v2 is English-only: for a Hindi (Devanagari) query its vector is noise that
             # would outvote exact term matches, so BM25 decides; the dense list is the fallback.
             # (multilingual-e5-small reads Hindi: with it the query is fused as usual.)
-            hits = self._query(None, sparse, filters, limit)
+            hits = self.query_vectors(None, sparse, filters, limit)
             if hits:
                 return hits
         dense = self.embed_query(text) if mode in ("hybrid", "dense") else None
-        return self._query(dense, sparse, filters, limit)
+        return self.query_vectors(dense, sparse, filters, limit)
 
-    def _query(
+    def query_vectors(
         self, dense: list[float] | None, sparse: SparseVector | None, filters: SearchFilters, limit: int
     ) -> list[ScoredChunk]:
+        """Chunk hits for already-embedded query vectors, fused as the settings say (reuse the vectors
+        across several filter scopes instead of embedding the query again)."""
         sparse_embedding = SparseEmbedding(indices=sparse.indices, values=sparse.values) if sparse else None
         documents = self.retriever.run(
             query_embedding=dense,
@@ -187,20 +188,10 @@ class Searcher:
             highlights=highlights,
             page=meta.get("page"),
             source_url=meta.get("source_url"),
-            url=f"{self.settings.public_url.rstrip('/')}/documents/{document_id}",
+            url=document_url(self.settings, document_id),
             passages=passages,
         )
 
     @staticmethod
     def _facets(groups: list[_Group]) -> dict[str, list[FacetValue]]:
-        counters: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
-        for group in groups:
-            meta = group.hits[0].document.meta
-            counters["states"].update(meta.get("states") or [])
-            for name in ("sector", "type", "year"):
-                if meta.get(name) is not None:
-                    counters[name][str(meta[name])] += 1
-        return {
-            name: [FacetValue(value=v, count=c) for v, c in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))]
-            for name, counter in counters.items()
-        }
+        return facets_of(group.hits[0].document.meta for group in groups)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kb.metadata import FIRST_YEAR
+from kb.settings import Settings
 from kb.vocab import DocType, Sector, canonical_state, parse_enum
 
 SearchMode = Literal["hybrid", "dense", "sparse"]
@@ -148,3 +149,11 @@ class SearchResponse(BaseModel):
     total: int = Field(description="Matching documents found (before paging).")
     results: list[SearchResult]
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
+
+
+def document_url(settings: Settings, document_id: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/documents/{document_id}"
+
+
+def file_url(settings: Settings, document_id: str, version: int) -> str:
+    return f"{settings.public_url.rstrip('/')}/v1/documents/{document_id}/file?version={version}"

@@ -10,7 +10,6 @@ official who picked Haryana still sees how many Kerala documents there are and c
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,18 +18,17 @@ from starlette.datastructures import QueryParams
 
 from kb.catalog import Catalog, DocumentRecord
 from kb.errors import QueryError
+from search.facets import ALL_DOCUMENTS, FACETS, count_facet, list_by_filters
 from search.retrieval import CANDIDATE_CHUNKS, Searcher
 from search.schemas import SearchFilters
 from search.validation import build_filters
 
-FACETS = ("states", "sector", "type", "year")
 _RESET: dict[str, dict[str, Any]] = {
     "states": {"states": []},
     "sector": {"sector": None},
     "type": {"type": None},
     "year": {"year_from": None, "year_to": None},
 }
-ALL_DOCUMENTS = 100_000
 
 
 @dataclass
@@ -111,17 +109,6 @@ def _is_filtered_on(filters: SearchFilters, facet: str) -> bool:
     return bool(value)
 
 
-def _count(metas: Iterable[dict[str, Any] | DocumentRecord], facet: str) -> dict[str, int]:
-    counter: Counter[str] = Counter()
-    for meta in metas:
-        get = meta.get if isinstance(meta, dict) else lambda name, m=meta: getattr(m, name)
-        if facet == "states":
-            counter.update(get("states") or [])
-        elif get(facet) is not None:
-            counter[str(get(facet))] += 1
-    return dict(counter)
-
-
 def catalog_facets(catalog: Catalog, filters: SearchFilters) -> dict[str, dict[str, int]]:
     """Document counts per facet value among catalog documents (no query)."""
     cache: dict[str, list[DocumentRecord]] = {}
@@ -129,10 +116,10 @@ def catalog_facets(catalog: Catalog, filters: SearchFilters) -> dict[str, dict[s
     def records(scope: SearchFilters) -> list[DocumentRecord]:
         cache_key = scope.model_dump_json()
         if cache_key not in cache:
-            cache[cache_key] = list_records(catalog, scope, limit=ALL_DOCUMENTS, offset=0)[0]
+            cache[cache_key] = list_by_filters(catalog, scope, limit=ALL_DOCUMENTS)[0]
         return cache[cache_key]
 
-    return {facet: _count(records(relaxed(filters, facet)), facet) for facet in FACETS}
+    return {facet: count_facet(records(relaxed(filters, facet)), facet) for facet in FACETS}
 
 
 def search_facets(
@@ -150,32 +137,12 @@ def search_facets(
     sparse = searcher.sparse_query(text)
     for facet in open_facets:
         scope = relaxed(filters, facet)
-        hits = searcher.store.query(
-            dense=dense,
-            sparse=sparse,
-            filters=scope.to_store_filter(),
-            limit=CANDIDATE_CHUNKS,
-            prefetch_limit=CANDIDATE_CHUNKS,
-        )
+        hits = searcher.query_vectors(dense, sparse, scope, CANDIDATE_CHUNKS)
         first_hit: dict[str, dict[str, Any]] = {}
         for hit in hits:
             first_hit.setdefault(str(hit.document.meta.get("document_id")), hit.document.meta)
-        counts[facet] = _count(first_hit.values(), facet)
+        counts[facet] = count_facet(first_hit.values(), facet)
     return counts
-
-
-def list_records(
-    catalog: Catalog, filters: SearchFilters, *, limit: int, offset: int
-) -> tuple[list[DocumentRecord], int]:
-    return catalog.list_documents(
-        states=filters.states,
-        sector=filters.sector.value if filters.sector else None,
-        type=filters.type.value if filters.type else None,
-        year_from=filters.year_from,
-        year_to=filters.year_to,
-        limit=limit,
-        offset=offset,
-    )
 
 
 def facet_options(counts: dict[str, int], selected: Iterable[str], *, by_count: bool = True) -> list[tuple[str, int]]:

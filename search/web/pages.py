@@ -17,12 +17,12 @@ from starlette.responses import Response
 from kb.catalog import Catalog, DocumentRecord
 from kb.errors import AuthError, NotFoundError, QueryError
 from kb.vocab import STATES, UNION_TERRITORIES, DocType, Sector
+from search.facets import list_by_filters
 from search.retrieval import Searcher
 from search.schemas import SearchRequest, SearchResult
 from search.web.filters import (
     catalog_facets,
     facet_options,
-    list_records,
     read_filters,
     search_facets,
 )
@@ -152,7 +152,7 @@ def search_page(request: Request) -> Response:
             results = [_from_search(r, catalog.get_document(r.document_id)) for r in response.results]
             counts = search_facets(searcher, response.query, chosen.filters, response.facets)
     else:
-        records, total = list_records(catalog, chosen.filters, limit=PER_PAGE, offset=offset)
+        records, total = list_by_filters(catalog, chosen.filters, limit=PER_PAGE, offset=offset)
         results = [_from_record(r, catalog) for r in records]
         counts = catalog_facets(catalog, chosen.filters)
     f = chosen.filters

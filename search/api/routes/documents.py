@@ -34,6 +34,7 @@ from search.api.schemas import (
     WithdrawnOut,
     problem_responses,
 )
+from search.facets import list_by_filters
 from search.validation import SectorParam, TypeParam, YearParam, build_filters
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=problem_responses(400, 401, 404, 422))
@@ -75,15 +76,7 @@ def list_documents(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> DocumentList:
     filters = build_filters(states=state, sector=sector, type=type, year_from=year_from, year_to=year_to)
-    records, total = catalog.list_documents(
-        states=filters.states,
-        sector=filters.sector.value if filters.sector else None,
-        type=filters.type.value if filters.type else None,
-        year_from=filters.year_from,
-        year_to=filters.year_to,
-        limit=limit,
-        offset=offset,
-    )
+    records, total = list_by_filters(catalog, filters, limit=limit, offset=offset)
     return DocumentList(total=total, limit=limit, offset=offset, documents=[DocumentSummary.of(r) for r in records])
 
 

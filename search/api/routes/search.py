@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from search.api.deps import CatalogDep, ReaderKey, SearcherDep
 from search.api.schemas import FacetsResponse, problem_responses
-from search.schemas import FacetValue, SearchMode, SearchRequest, SearchResponse
+from search.facets import facets_of, list_by_filters
+from search.schemas import SearchMode, SearchRequest, SearchResponse
 from search.validation import SectorParam, TypeParam, YearParam, build_filters
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=problem_responses(400, 401, 422))
@@ -59,24 +60,4 @@ def facets(
     filters = build_filters(states=state, sector=sector, type=type, year_from=year_from, year_to=year_to)
     if q and q.strip():
         return FacetsResponse(facets=searcher.search(SearchRequest(query=q, top_k=1, filters=filters)).facets)
-    records, _ = catalog.list_documents(
-        states=filters.states,
-        sector=filters.sector.value if filters.sector else None,
-        type=filters.type.value if filters.type else None,
-        year_from=filters.year_from,
-        year_to=filters.year_to,
-        limit=100_000,
-    )
-    counts: dict[str, dict[str, int]] = {"states": {}, "sector": {}, "type": {}, "year": {}}
-    for record in records:
-        for state_name in record.states:
-            counts["states"][state_name] = counts["states"].get(state_name, 0) + 1
-        for name, value in (("sector", record.sector), ("type", record.type), ("year", record.year)):
-            if value is not None:
-                counts[name][str(value)] = counts[name].get(str(value), 0) + 1
-    return FacetsResponse(
-        facets={
-            name: [FacetValue(value=v, count=c) for v, c in sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))]
-            for name, values in counts.items()
-        }
-    )
+    return FacetsResponse(facets=facets_of(list_by_filters(catalog, filters)[0]))

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+
+def _from_row(cls: type[R], row: sqlite3.Row, *, json_columns: tuple[str, ...] = ()) -> R:
+    """Build a record from the row's columns of the same names, decoding the JSON ones."""
+    values = {f.name: row[f.name] for f in fields(cls)}  # type: ignore[arg-type]
+    for column in json_columns:
+        values[column] = json.loads(values[column])
+    return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -33,21 +43,7 @@ class DocumentRecord:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> DocumentRecord:
-        return cls(
-            id=row["id"],
-            title=row["title"],
-            type=row["type"],
-            sector=row["sector"],
-            states=json.loads(row["states"]),
-            year=row["year"],
-            status=row["status"],
-            current_version=row["current_version"],
-            source_path=row["source_path"],
-            owner_key_id=row["owner_key_id"],
-            metadata=json.loads(row["metadata"]),
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
+        return _from_row(cls, row, json_columns=("states", "metadata"))
 
 
 @dataclass(frozen=True)
@@ -68,19 +64,7 @@ class VersionRecord:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> VersionRecord:
-        return cls(
-            document_id=row["document_id"],
-            version=row["version"],
-            blob_sha256=row["blob_sha256"],
-            filename=row["filename"],
-            media_type=row["media_type"],
-            size_bytes=row["size_bytes"],
-            metadata=json.loads(row["metadata"]),
-            fingerprint=row["fingerprint"],
-            chunk_count=row["chunk_count"],
-            created_at=row["created_at"],
-            created_by=row["created_by"],
-        )
+        return _from_row(cls, row, json_columns=("metadata",))
 
 
 @dataclass(frozen=True)
@@ -105,14 +89,7 @@ class KeyRecord:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> KeyRecord:
-        return cls(
-            id=row["id"],
-            role=row["role"],
-            states=json.loads(row["states"]),
-            label=row["label"],
-            created_at=row["created_at"],
-            revoked_at=row["revoked_at"],
-        )
+        return _from_row(cls, row, json_columns=("states",))
 
 
 @dataclass(frozen=True)
@@ -131,17 +108,7 @@ class JobRecord:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> JobRecord:
-        return cls(
-            id=row["id"],
-            kind=row["kind"],
-            status=row["status"],
-            document_id=row["document_id"],
-            key_id=row["key_id"],
-            error=row["error"],
-            detail=json.loads(row["detail"]),
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
+        return _from_row(cls, row, json_columns=("detail",))
 
 
 @dataclass(frozen=True)
@@ -158,12 +125,4 @@ class AuditEntry:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> AuditEntry:
-        return cls(
-            seq=row["seq"],
-            at=row["at"],
-            actor=row["actor"],
-            action=row["action"],
-            document_id=row["document_id"],
-            version=row["version"],
-            detail=json.loads(row["detail"]),
-        )
+        return _from_row(cls, row, json_columns=("detail",))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -183,15 +184,7 @@ class AuditOut(BaseModel):
 
     @classmethod
     def of(cls, entry: AuditEntry) -> AuditOut:
-        return cls(
-            seq=entry.seq,
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            document_id=entry.document_id,
-            version=entry.version,
-            detail=entry.detail,
-        )
+        return cls(**asdict(entry))
 
 
 class WithdrawnOut(BaseModel):

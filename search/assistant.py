@@ -45,8 +45,8 @@ class DocumentSection(BaseModel):
     citation: Citation
 
 
-class DocumentResult(BaseModel):
-    """A document with its metadata and sections (``get_document``)."""
+class DocumentFacts(BaseModel):
+    """What identifies a document to a reader: the same fields in every tool result."""
 
     document_id: str
     title: str
@@ -54,6 +54,11 @@ class DocumentResult(BaseModel):
     states: list[str]
     sector: str
     year: int | None = None
+
+
+class DocumentResult(DocumentFacts):
+    """A document with its metadata and sections (``get_document``)."""
+
     version: int
     url: str
     file_url: str
@@ -77,13 +82,7 @@ class FacetsResult(BaseModel):
     years: list[FacetValue]
 
 
-class SimilarPractice(BaseModel):
-    document_id: str
-    title: str
-    type: str
-    states: list[str]
-    sector: str
-    year: int | None = None
+class SimilarPractice(DocumentFacts):
     score: float
     snippet: str = Field(description="Excerpt of the passage closest to the given document.")
     citation: Citation

@@ -11,14 +11,17 @@ they are raised, never further out.
     │   ├── MetadataError        a metadata field is invalid; names the file, the field and a fix
     │   ├── ConversionError      a file cannot be read: corrupt, encrypted, empty, unsupported
     │   ├── QueryError           a malformed query or filter value
-    │   └── PayloadTooLargeError an upload over the configured size limit (413)
+    │   ├── PayloadTooLargeError an upload over the configured size limit (413)
+    │   └── TimeoutExceededError a conversion or a whole job ran past its time limit (422)
     ├── NotFoundError            unknown document, version, job or key (404)
     ├── AuthError                missing or wrong API key (401)
     │   └── ForbiddenError       a valid key that may not do this (403)
     ├── ConflictError            the write clashes with what is stored (409)
-    ├── StoreError               the index backend failed (503)
-    │   └── StoreLockedError     another process holds the embedded index (its WAL lock)
-    └── TimeoutExceededError     a conversion ran past its time limit (422)
+    ├── BusyError                the server cannot take more work now; ``retry_after`` seconds (503)
+    │   └── RateLimitedError     too many attempts from one caller, e.g. failed keys (429)
+    ├── StorageFullError         not enough free disk to write safely (507)
+    └── StoreError               the index backend failed (503)
+        └── StoreLockedError     another process holds the embedded index (its WAL lock)
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class KBError(Exception):
 
     status: int = 500
     title: str = "Internal error"
+    retry_after: float | None = None  # seconds; sent as ``Retry-After`` by the API when set
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -112,6 +116,38 @@ class ConflictError(KBError):
 
     status = 409
     title = "Conflict"
+
+
+class BusyError(KBError):
+    """Raised when the server cannot accept more work right now (the job queue is full).
+
+    ``retry_after`` tells the caller when to try again; nothing was stored for the refused request.
+    """
+
+    status = 503
+    title = "Busy"
+
+    def __init__(self, message: str, *, retry_after: float = 30.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimitedError(BusyError):
+    """Raised when one caller tried too often, e.g. too many requests with a wrong API key."""
+
+    status = 429
+    title = "Too many requests"
+
+
+class StorageFullError(KBError):
+    """Raised before a write when the disk under the KB has too little free space.
+
+    Checked ahead of writing because Qdrant Edge maps its files: on a full tmpfs it would die with
+    SIGBUS instead of raising.
+    """
+
+    status = 507
+    title = "Insufficient storage"
 
 
 class StoreError(KBError):

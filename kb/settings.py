@@ -49,7 +49,30 @@ class Settings(BaseSettings):
     rrf_k: int = Field(default=60, ge=1, description="RRF constant when search_fusion=rrf.")
     rrf_dense_weight: float = Field(default=1.0, gt=0, description="Weight of the dense list in RRF (BM25: 1).")
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    max_metadata_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest front matter, sidecar or metadata form field (bytes)."
+    )
     conversion_timeout_s: float = Field(default=120.0, gt=0)
+    job_timeout_s: float = Field(
+        default=600.0, gt=0, description="Limit for one ingest job as a whole: convert, chunk and embed."
+    )
+    job_max_attempts: int = Field(
+        default=3, ge=1, description="Runs of a job interrupted by a crash before it fails for good."
+    )
+    queue_max_jobs: int = Field(default=200, ge=1, description="Uploads waiting at once; more get 503.")
+    queue_max_bytes: int = Field(
+        default=2 * 1024**3, ge=1, description="Bytes of uploads waiting at once; more get 503 + Retry-After."
+    )
+    queue_max_per_key: int = Field(default=20, ge=1, description="Uploads one key may have waiting at once.")
+    min_free_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=0, description="Free disk under KB_DIR below which writes are refused."
+    )
+    auth_failures_per_minute: int = Field(
+        default=10, ge=1, description="Failed key attempts per client address per minute before 429."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token for /metrics when reading needs a key (else an admin key)."
+    )
     max_query_chars: int = Field(default=2000, ge=10)
     require_key_for_read: bool = False
     public_url: str = Field(default="", description="Base URL for links in results; empty = relative.")

@@ -40,6 +40,7 @@ from search.assistant import (
 )
 from search.passages import DEFAULT_MAX_PASSAGES, DEFAULT_MAX_TOKENS, MAX_MAX_TOKENS, MIN_MAX_TOKENS, RetrieveResponse
 from search.schemas import SearchFilters
+from search.services.auth import authenticate
 
 SERVER_NAME = "egov-practice-exchange"
 INSTRUCTIONS = (
@@ -260,11 +261,8 @@ class McpEndpoint:
 
 def _check_key(scope: Scope, catalog: Any) -> None:
     headers = dict(scope.get("headers") or [])
-    scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if authenticate(catalog, headers.get(b"authorization", b"").decode("latin-1")) is None:
         raise AuthError("this knowledge base requires an API key: send 'Authorization: Bearer <key>'")
-    if catalog.verify_key(token.strip()) is None:
-        raise AuthError("the API key is not valid (wrong or revoked)")
 
 
 def install_mcp(app: Any) -> None:

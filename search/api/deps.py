@@ -10,6 +10,7 @@ from kb.catalog import Catalog, KeyRecord
 from kb.errors import AuthError, ForbiddenError
 from kb.settings import Settings
 from search.jobs import JobRunner
+from search.services.auth import authenticate
 from search.retrieval import Searcher
 
 
@@ -31,16 +32,7 @@ def get_jobs(request: Request) -> JobRunner:
 
 def optional_key(request: Request) -> KeyRecord | None:
     """The caller's key if one is sent; a wrong or revoked key is a 401, never ignored."""
-    header = request.headers.get("authorization", "")
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise AuthError("send the API key as 'Authorization: Bearer <key>'")
-    key = get_catalog(request).verify_key(token.strip())
-    if key is None:
-        raise AuthError("the API key is not valid (wrong or revoked)")
-    return key
+    return authenticate(get_catalog(request), request.headers.get("authorization", ""))
 
 
 def required_key(key: Annotated[KeyRecord | None, Depends(optional_key)]) -> KeyRecord:

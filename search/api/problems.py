@@ -46,6 +46,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         if exc.status == 413:
             headers = {"Connection": "close"}  # don't let the server drain the rest of a huge upload
+        if exc.retry_after is not None:
+            headers = {**(headers or {}), "Retry-After": str(max(1, round(exc.retry_after)))}
         return problem(exc.status, exc.title, exc.message, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -10,8 +10,8 @@ from kb.catalog import Catalog, KeyRecord
 from kb.errors import AuthError, ForbiddenError
 from kb.settings import Settings
 from search.jobs import JobRunner
-from search.services.auth import authenticate
 from search.retrieval import Searcher
+from search.services.auth import authenticate
 
 
 def get_settings(request: Request) -> Settings:

@@ -7,6 +7,7 @@ replace their old chunks) and the same audit trail.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -119,19 +120,25 @@ class Ingestor:
         sync: bool = False,
         actor: str = "cli",
         progress: Progress | None = None,
+        stop: threading.Event | None = None,
     ) -> IngestReport:
-        """Ingest files and folders; with ``sync``, remove documents whose files under them are gone."""
+        """Ingest files and folders; with ``sync``, remove documents whose files under them are gone.
+
+        ``stop`` (set by the CLI on Ctrl-C) is checked between files, so every file is either done or
+        untouched; an interrupted run skips ``sync``, since the files it did not reach are not gone."""
         report = IngestReport()
         files, problems = discover_files(paths)
         report.failed.extend(problems)
         for number, path in enumerate(files):
+            if stop is not None and stop.is_set():
+                break
             if progress:
                 progress(number, len(files), str(path))
             try:
                 self._ingest_file(path, actor=actor, report=report)
             except KBError as exc:
                 report.failed.append({"path": str(path), "error": exc.message})
-        if sync:
+        if sync and not (stop is not None and stop.is_set()):
             for folder in (p.resolve() for p in paths if p.is_dir()):
                 for record in self.catalog.documents_under(str(folder)):
                     if record.source_path and not Path(record.source_path).exists():

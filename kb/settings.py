@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -23,7 +23,14 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
 
-    kb_dir: Path = Field(default=Path(".kb"), description="Catalog, original files and embedded index.")
+    # env_prefix would make this KB_KB_DIR; the alias reads the documented KB_DIR, and "kb_dir" keeps
+    # Settings(kb_dir=...) working (pydantic-settings 2.16 accepts any listed choice as a keyword, so
+    # populate_by_name is not needed).
+    kb_dir: Path = Field(
+        default=Path(".kb"),
+        validation_alias=AliasChoices("KB_DIR", "kb_dir"),
+        description="Catalog, original files and embedded index.",
+    )
     index_name: str = Field(default="index", description="Folder of the embedded shard under kb_dir.")
     qdrant_url: str | None = Field(default=None, description="Use a Qdrant server/cluster instead of Edge.")
     qdrant_api_key: SecretStr | None = None

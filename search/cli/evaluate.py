@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from search.cli import emit_json, kb_dir_option, main, make_settings, open_kb
+from search.cli.common import emit_json, kb_dir_option, make_settings, open_kb, require_kb
 
 
-@main.command("eval")
+@click.command("eval")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("--mode", "modes", multiple=True, type=click.Choice(["hybrid", "dense", "sparse"]),
               help="Retrieval mode; repeat to compare side by side (default: hybrid).")  # fmt: skip
@@ -26,7 +26,7 @@ def eval_command(source: Path, modes: tuple[str, ...], as_json: bool, kb_dir: Pa
 
     chosen = list(dict.fromkeys(modes)) or ["hybrid"]
     settings = make_settings(kb_dir)
-    if source.is_dir():
+    if source.is_dir():  # a BEIR folder is indexed into a temporary KB of its own
         queries = load_beir_queries(source)
         with tempfile.TemporaryDirectory(prefix="kb-beir-") as tmp:
             beir_settings = settings.model_copy(update={"kb_dir": Path(tmp), "qdrant_url": None})
@@ -38,7 +38,8 @@ def eval_command(source: Path, modes: tuple[str, ...], as_json: bool, kb_dir: Pa
                 reports = _run(beir_settings, store, queries, chosen)
     else:
         queries = load_queries(source)
-        with open_kb(settings) as (_catalog, store):
+        require_kb(settings)
+        with open_kb(settings, "read") as (_catalog, store):
             if store.count_documents() == 0:
                 from kb.errors import ConfigError
 

@@ -9,13 +9,28 @@ from pathlib import Path
 
 import click
 
-from kb.catalog import Catalog
-from search.cli import emit_json, kb_dir_option, main, make_settings
+from kb.errors import InputError
+from search.cli.common import emit_json, kb_dir_option, make_settings
 
 
-@main.group()
+@click.group()
 def keys() -> None:
     """Manage API keys for contributors and admins."""
+
+
+def canonical_states(states: tuple[str, ...]) -> list[str]:
+    """Canonical state names (aliases such as J&K normalised); an unknown name is an error naming
+    the closest valid state, as metadata errors do (search filters say "invalid filter states",
+    which reads wrong for a key's ``--state``)."""
+    from kb.vocab import canonical_state
+
+    names: list[str] = []
+    for state in states:
+        try:
+            names.append(canonical_state(state))
+        except ValueError as exc:
+            raise InputError(f"--state: {exc}") from None
+    return list(dict.fromkeys(names))
 
 
 @keys.command("create")
@@ -26,9 +41,9 @@ def keys() -> None:
 @kb_dir_option
 def create_key(role: str, states: tuple[str, ...], label: str, as_json: bool, kb_dir: Path | None) -> None:
     """Create a key and print it once; it cannot be shown again."""
-    from search.validation import build_filters
+    from kb.catalog import Catalog
 
-    canonical = build_filters(states=list(states)).states
+    canonical = canonical_states(states)
     with Catalog(make_settings(kb_dir).catalog_path) as catalog:
         record, plaintext = catalog.create_key(role=role, states=canonical, label=label)
     if as_json:
@@ -47,6 +62,8 @@ def create_key(role: str, states: tuple[str, ...], label: str, as_json: bool, kb
 @kb_dir_option
 def list_keys(as_json: bool, kb_dir: Path | None) -> None:
     """List keys (never their secrets)."""
+    from kb.catalog import Catalog
+
     with Catalog(make_settings(kb_dir).catalog_path) as catalog:
         records = catalog.list_keys()
     if as_json:
@@ -74,6 +91,8 @@ def list_keys(as_json: bool, kb_dir: Path | None) -> None:
 @kb_dir_option
 def revoke_key(key_id: str, kb_dir: Path | None) -> None:
     """Revoke a key by id; requests with it are refused from now on."""
+    from kb.catalog import Catalog
+
     with Catalog(make_settings(kb_dir).catalog_path) as catalog:
         catalog.revoke_key(key_id)
     click.echo(f"revoked {key_id}")

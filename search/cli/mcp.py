@@ -2,8 +2,9 @@
 
 The client starts this process and talks JSON-RPC on its stdin/stdout, so nothing else may be written
 to stdout: the model is loaded with stdout sent to stderr, and while serving the SDK points fd 1 at
-stderr itself. The process opens the KB (the embedded index allows one process), so while ``kb
-serve`` runs, connect the client to the server's ``/mcp`` URL instead; that is what the error says.
+stderr itself. Everything for the user (the banner, warnings) goes to stderr, where clients log it.
+The process opens the KB (the embedded index allows one process), so while ``kb serve`` runs,
+connect the client to the server's ``/mcp`` URL instead; the error gives the real one.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from pathlib import Path
 
 import click
 
-from kb.errors import StoreLockedError
-from search.cli import kb_dir_option, main, make_settings, open_kb
+from search.cli.common import kb_dir_option, make_settings, open_kb, require_kb
 
 
-@main.command("mcp")
+@click.command("mcp")
 @kb_dir_option
 def mcp_command(kb_dir: Path | None) -> None:
     """Serve the read-only MCP tools over stdio (search, documents, facets, similar)."""
@@ -31,14 +31,15 @@ def mcp_command(kb_dir: Path | None) -> None:
     settings = make_settings(kb_dir)
     if settings.torch_threads == 0:
         settings = settings.model_copy(update={"torch_threads": 1})  # as `kb serve`: see kb.embedding
+    if not settings.public_url:  # without a base, citations carry paths an assistant cannot open
+        click.echo(
+            "kb mcp: KB_PUBLIC_URL is not set, so citation links will be relative (/documents/...); "
+            "set KB_PUBLIC_URL to the server's base URL (e.g. https://practices.example.gov.in) for absolute links",
+            err=True,
+        )
+    require_kb(settings)
     with contextlib.ExitStack() as stack:
-        try:
-            catalog, store = stack.enter_context(open_kb(settings))
-        except StoreLockedError as exc:
-            raise StoreLockedError(
-                f"{exc.message}. For an assistant, connect it to the running server's MCP endpoint instead, "
-                "e.g. http://127.0.0.1:8000/mcp (docs/assistants.md)"
-            ) from None
+        catalog, store = stack.enter_context(open_kb(settings, "mcp"))
         with contextlib.redirect_stdout(sys.stderr):
             service = AssistantService(settings, catalog, Searcher(settings, store))
             service.warm_up()

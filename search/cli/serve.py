@@ -1,0 +1,60 @@
+"""``kb serve`` and ``kb reindex``: the commands that need the KB to themselves.
+
+``kb serve`` records where it listens in ``KB_DIR/server.json`` once uvicorn has bound its socket
+(after the app's lifespan has opened the KB), and removes it at exit, so other commands refused by
+the lock can name the real URL (:mod:`search.cli.running`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from search.cli.common import kb_dir_option, make_settings
+from search.cli.running import base_url, explain_lock, remove_record, write_record
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="KB_HOST", help="Address to bind ($KB_HOST).")
+@click.option("--port", default=8000, show_default=True, type=int, envvar="KB_PORT", help="Port ($KB_PORT; 0: any).")
+@kb_dir_option
+def serve(host: str, port: int, kb_dir: Path | None) -> None:
+    """Serve the API, the MCP endpoint and the web UI (owns the KB while it runs)."""
+    import uvicorn
+
+    from search.api import create_app
+
+    settings = make_settings(kb_dir)
+    if settings.torch_threads == 0:
+        settings = settings.model_copy(update={"torch_threads": 1})  # see kb.embedding on thread contention
+    kb_path = settings.kb_dir
+
+    class RecordingServer(uvicorn.Server):
+        """uvicorn's server, writing the record once it listens (the real port, even for --port 0)."""
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and self.servers and self.servers[0].sockets:
+                bound_port = int(self.servers[0].sockets[0].getsockname()[1])
+                write_record(kb_path, base_url(host, bound_port))
+
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
+    try:
+        with explain_lock(settings, "serve"):
+            RecordingServer(config).run()
+    finally:
+        remove_record(kb_path)
+
+
+@click.command()
+@kb_dir_option
+def reindex(kb_dir: Path | None) -> None:
+    """Rebuild the whole index from the catalog (the old index is replaced only when complete)."""
+    from search.maintenance import rebuild_index
+
+    settings = make_settings(kb_dir)
+    with explain_lock(settings, "reindex"):
+        chunks = rebuild_index(settings)
+    click.echo(f"reindexed {chunks} chunks")

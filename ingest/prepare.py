@@ -20,6 +20,8 @@ from kb.errors import InputError, MetadataError, PayloadTooLargeError
 from kb.metadata import (
     DocumentMetadata,
     build_metadata,
+    default_id,
+    default_title,
     is_markdown,
     read_raw_metadata,
     split_front_matter,
@@ -97,12 +99,11 @@ class DocumentPreparer:
             except MetadataError as exc:
                 raise MetadataError(exc.message, path=label) from None
             raw_meta = {**front_matter, **raw_meta}  # explicit metadata (API form) wins
-        stem = Path(filename).name.split(".")[0] if "." in Path(filename).name else Path(filename).name
         meta = build_metadata(
             raw_meta,
             source=label,
-            default_id=stem,
-            default_title=converted.title or humanize(stem),
+            default_id=default_id(filename),
+            default_title=converted.title or default_title(filename),
         )
         chunks = self.chunker.chunk(converted, title=meta.title)
         if not chunks:

@@ -57,16 +57,28 @@ class InputError(KBError):
 
 
 class MetadataError(InputError):
-    """Raised when a metadata field is invalid. Carries the file, the field and a suggested fix."""
+    """Raised when metadata is invalid. Carries the file, the field and a suggested fix.
+
+    ``errors`` lists every invalid field at once as ``(field, message)`` pairs, so a contributor fixes
+    them in one go; the message joins them. A problem not tied to one field has ``errors`` empty.
+    """
 
     status = 422
     title = "Invalid metadata"
 
-    def __init__(self, message: str, *, path: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        field: str | None = None,
+        errors: list[tuple[str, str]] | None = None,
+    ) -> None:
         prefix = f"{path}: " if path else ""
         super().__init__(prefix + message)
         self.path = path
-        self.field = field
+        self.errors = list(errors or [])
+        self.field = field or (self.errors[0][0] if self.errors else None)
 
 
 class ConversionError(InputError):

@@ -10,21 +10,25 @@ metadata by hand and need to know exactly what to change.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from kb.errors import MetadataError
+from kb.errors import MetadataError, PayloadTooLargeError
 from kb.vocab import DocType, Level, PracticeStatus, Sector, canonical_state, parse_enum
 
 SIDECAR_SUFFIX = ".meta.yaml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 FIRST_YEAR = 1947
+MAX_METADATA_BYTES = 64 * 1024  # the default of KB_MAX_METADATA_BYTES (kb.settings)
+MAX_NESTING = 4  # a mapping of fields, a list of values, a small mapping inside it, its values
+ALIAS_MESSAGE = "metadata may not use YAML anchors/aliases (&name/*name); write each value out"
 
 
 def slugify(text: str) -> str:
@@ -32,6 +36,87 @@ def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:120].strip("-") or "document"
+
+
+def default_id(filename: str) -> str:
+    """The id of a file that names none: its whole name minus the final extension, slugified.
+
+    ``email.charset.html`` -> ``email-charset``, ``camlidl-1.04.doc.pdf`` -> ``camlidl-1-04-doc``.
+    Only the name counts (not the folder), so re-ingesting the same file always gives the same id.
+    """
+    return slugify(_stem(filename))
+
+
+def default_title(filename: str) -> str:
+    """A readable fallback title from a file name (``cm-window_report.v2.pdf`` -> ``Cm window report v2``),
+    for when neither the metadata nor the document itself has a title."""
+    words = re.split(r"[\s._-]+", _stem(filename))
+    text = " ".join(word for word in words if word)
+    return text[:1].upper() + text[1:] if text else default_id(filename)
+
+
+def _stem(filename: str) -> str:
+    name = PurePath(filename.replace("\\", "/")).name
+    return PurePath(name).stem if "." in name.lstrip(".") else name
+
+
+def limit_text(max_bytes: int) -> str:
+    """``64 KiB`` or ``1,500 bytes``: how a size limit is named in messages."""
+    return f"{max_bytes / 1024:g} KiB" if max_bytes >= 1024 else f"{max_bytes:,} bytes"
+
+
+def check_size(size: int, max_bytes: int, what: str) -> None:
+    """Refuse metadata larger than the limit before parsing it (parsing is where the cost is)."""
+    if size > max_bytes:
+        raise PayloadTooLargeError(
+            f"{what} is {size:,} bytes; metadata is limited to {limit_text(max_bytes)} (KB_MAX_METADATA_BYTES)"
+        )
+
+
+def check_nesting(value: Any, what: str = "metadata", *, max_depth: int = MAX_NESTING) -> None:
+    """Metadata is flat (fields with a value or a list of values): refuse anything nested deeper.
+
+    Stops at the first level past the limit, so a value nested 100,000 deep costs nothing extra.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > max_depth:
+                raise MetadataError(
+                    f"{what} is nested more than {max_depth} levels deep; each field holds a value or a list of values"
+                )
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+
+
+class StrictYAMLLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` without anchors and aliases.
+
+    Aliases let 347 bytes expand into millions of nodes (the "billion laughs" shape); metadata never
+    needs them, so the first ``&name`` or ``*name`` is refused before anything is expanded.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise MetadataError(ALIAS_MESSAGE)
+        return super().compose_node(parent, index)
+
+
+def load_yaml(text: str, what: str) -> Any:
+    """Parse metadata YAML with :class:`StrictYAMLLoader`; every failure is a :class:`MetadataError`."""
+    try:
+        data = yaml.load(text, Loader=StrictYAMLLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise MetadataError(f"{what} is not valid YAML: {_yaml_problem(exc)}") from None
+    except RecursionError:
+        raise MetadataError(f"{what} is nested too deeply to read; metadata is flat") from None
+    data = data or {}
+    if not isinstance(data, dict):
+        raise MetadataError(f"{what} must be a YAML mapping of field: value")
+    check_nesting(data, what)
+    return data
 
 
 def _as_list(value: Any) -> Any:
@@ -160,18 +245,16 @@ class DocumentMetadata(BaseModel):
         return self.model_dump(mode="json")
 
 
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """Split Markdown into (front matter, body). No front matter gives ``({}, text)``."""
+def split_front_matter(text: str, *, max_bytes: int = MAX_METADATA_BYTES) -> tuple[dict[str, Any], str]:
+    """Split Markdown into (front matter, body). No front matter gives ``({}, text)``.
+
+    Front matter over ``max_bytes`` is refused before it is parsed (:class:`PayloadTooLargeError`).
+    """
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
-    try:
-        data = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as exc:
-        raise MetadataError(f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
-    if not isinstance(data, dict):
-        raise MetadataError("front matter must be a YAML mapping of field: value")
-    return data, text[match.end() :]
+    check_size(len(match.group(1).encode("utf-8", errors="replace")), max_bytes, "front matter")
+    return load_yaml(match.group(1), "front matter"), text[match.end() :]
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
@@ -190,46 +273,72 @@ def is_markdown(path: Path) -> bool:
     return path.suffix.lower() in {".md", ".markdown"}
 
 
-def read_raw_metadata(path: Path) -> dict[str, Any]:
+def read_raw_metadata(path: Path, *, max_bytes: int = MAX_METADATA_BYTES) -> dict[str, Any]:
     """The metadata mapping as written for ``path``: front matter or sidecar; ``{}`` when none."""
+    if is_markdown(path):
+        source = path
+        try:
+            return split_front_matter(path.read_bytes().decode("utf-8", errors="replace"), max_bytes=max_bytes)[0]
+        except MetadataError as exc:
+            raise MetadataError(exc.message, path=str(source), errors=exc.errors) from None
+        except PayloadTooLargeError as exc:
+            raise PayloadTooLargeError(f"{source}: {exc.message}") from None
+    sidecar = sidecar_path(path)
+    if not sidecar.exists():
+        return {}
     try:
-        if is_markdown(path):
-            text = path.read_bytes().decode("utf-8", errors="replace")
-            return split_front_matter(text)[0]
-        sidecar = sidecar_path(path)
-        if not sidecar.exists():
-            return {}
-        data = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+        check_size(sidecar.stat().st_size, max_bytes, "sidecar")
+        data: dict[str, Any] = load_yaml(sidecar.read_bytes().decode("utf-8"), "sidecar")
     except MetadataError as exc:
-        raise MetadataError(exc.message, path=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise MetadataError(f"sidecar is not valid YAML: {_yaml_problem(exc)}", path=str(sidecar)) from None
+        raise MetadataError(exc.message, path=str(sidecar), errors=exc.errors) from None
+    except PayloadTooLargeError as exc:
+        raise PayloadTooLargeError(f"{sidecar}: {exc.message}") from None
     except UnicodeDecodeError:
         raise MetadataError("sidecar is not UTF-8 text", path=str(sidecar)) from None
-    if not isinstance(data, dict):
-        raise MetadataError("sidecar must be a YAML mapping of field: value", path=str(sidecar))
     return data
 
 
+def field_errors(exc: ValidationError) -> list[tuple[str, str]]:
+    """Every invalid field of a validation, once each, with the schema's own message."""
+    found: dict[str, str] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "metadata"
+        message = "is required" if error["type"] == "missing" else str(error["msg"]).removeprefix("Value error, ")
+        found.setdefault(field, message)
+    return list(found.items())
+
+
 def build_metadata(
-    raw: dict[str, Any], *, source: str | None = None, default_id: str, default_title: str
+    raw: dict[str, Any],
+    *,
+    source: str | None = None,
+    default_id: str,
+    default_title: str,
+    max_bytes: int = MAX_METADATA_BYTES,
 ) -> DocumentMetadata:
     """Validate ``raw`` into :class:`DocumentMetadata`, deriving a missing id and title.
 
-    ``source`` names the file (or upload) in error messages. The first invalid field raises a
-    :class:`MetadataError` saying which field is wrong and how to fix it.
+    ``source`` names the file (or upload) in error messages. All invalid fields are reported at once
+    in one :class:`MetadataError` (its ``errors`` list them), each saying what is wrong and how to fix
+    it. Metadata whose stored JSON would exceed ``max_bytes`` is refused (:class:`PayloadTooLargeError`).
     """
+    check_nesting(raw)
     data = dict(raw)
     if not data.get("id"):
         data["id"] = slugify(default_id)
     if not data.get("title"):
         data["title"] = default_title.strip() or data["id"]
     try:
-        return DocumentMetadata.model_validate(data)
+        meta = DocumentMetadata.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or "metadata"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "missing":
-            message = "is required"
-        raise MetadataError(f"field '{field}': {message}", path=source, field=field) from None
+        errors = field_errors(exc)
+        message = "; ".join(f"field '{field}': {text}" for field, text in errors)
+        raise MetadataError(message, path=source, errors=errors) from None
+    size = len(json.dumps(meta.model_dump(mode="json"), ensure_ascii=False, default=str).encode())
+    if size > max_bytes:
+        prefix = f"{source}: " if source else ""
+        raise PayloadTooLargeError(
+            f"{prefix}the metadata is {size:,} bytes as stored; the limit is {limit_text(max_bytes)}"
+            " (KB_MAX_METADATA_BYTES)"
+        )
+    return meta

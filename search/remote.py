@@ -16,7 +16,7 @@ import httpx
 
 from ingest.service import discover_files
 from kb.errors import AuthError, InputError, KBError
-from kb.metadata import is_markdown, read_raw_metadata, slugify, split_front_matter
+from kb.metadata import default_id, is_markdown, read_raw_metadata, split_front_matter
 
 POLL_SECONDS = 0.5
 JOB_TIMEOUT_S = 900.0
@@ -29,7 +29,7 @@ def _document_id(path: Path, raw: dict[str, Any]) -> str:
         front = split_front_matter(path.read_text(encoding="utf-8", errors="replace"))[0]
         if front.get("id"):
             return str(front["id"])
-    return slugify(path.name.split(".")[0])
+    return default_id(path.name)
 
 
 def _problem(response: httpx.Response) -> str:

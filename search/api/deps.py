@@ -12,6 +12,7 @@ from kb.settings import Settings
 from search.jobs import JobRunner
 from search.retrieval import Searcher
 from search.services.auth import authenticate
+from search.services.contributions import Contributions
 
 
 def get_settings(request: Request) -> Settings:
@@ -30,9 +31,27 @@ def get_jobs(request: Request) -> JobRunner:
     return request.app.state.jobs
 
 
+def get_contributions(request: Request) -> Contributions:
+    state = request.app.state
+    return Contributions(catalog=state.catalog, jobs=state.jobs, withdrawer=state.ingestor, settings=state.settings)
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address, which failed key attempts are counted against."""
+    return request.client.host if request.client else None
+
+
 def optional_key(request: Request) -> KeyRecord | None:
-    """The caller's key if one is sent; a wrong or revoked key is a 401, never ignored."""
-    return authenticate(get_catalog(request), request.headers.get("authorization", ""))
+    """The caller's key if one is sent; a wrong or revoked key is a 401, never ignored.
+
+    Too many wrong keys from one address are a 429 (``search.services.auth``).
+    """
+    return authenticate(
+        get_catalog(request),
+        request.headers.get("authorization", ""),
+        client=client_address(request),
+        failures_per_minute=get_settings(request).auth_failures_per_minute,
+    )
 
 
 def required_key(key: Annotated[KeyRecord | None, Depends(optional_key)]) -> KeyRecord:
@@ -58,6 +77,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+ContributionsDep = Annotated[Contributions, Depends(get_contributions)]
 ReaderKey = Annotated[KeyRecord | None, Depends(reader)]
 CurrentKey = Annotated[KeyRecord, Depends(required_key)]
 AdminKey = Annotated[KeyRecord, Depends(admin_key)]

@@ -1,19 +1,26 @@
 """Prometheus metrics: request counts and latencies per route, documents, chunks, ingest jobs.
 
+``/metrics`` is open unless ``KB_REQUIRE_KEY_FOR_READ`` is on; then it needs the bearer
+``KB_METRICS_TOKEN`` or an admin key (:func:`check_scraper`).
+
 Each app gets its own registry so several apps (tests) can live in one process. Gauges that mirror
 stored state (documents, chunks) are read at scrape time rather than kept in sync on every write.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 from typing import Any
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kb.errors import AuthError, ForbiddenError
+from search.services.auth import authenticate, limiter_for, parse_bearer
 
 
 class _StateCollector(Collector):
@@ -67,6 +74,30 @@ class _MeasureMiddleware:
             self.latency.labels(path, scope["method"]).observe(time.perf_counter() - started)
 
 
+def check_scraper(request: Request) -> None:
+    """Open unless reading needs a key; then the bearer ``KB_METRICS_TOKEN`` or an admin key.
+
+    Counts of documents and jobs say what a closed KB holds, so they are no more public than the rest.
+    A Prometheus server gets the token (no need to give it an admin key); wrong tokens count as failed
+    keys (429 past the limit).
+    """
+    settings = request.app.state.settings
+    if not settings.require_key_for_read:
+        return
+    header = request.headers.get("authorization", "")
+    token = parse_bearer(header)
+    if token is None:
+        raise AuthError("metrics need 'Authorization: Bearer <KB_METRICS_TOKEN or an admin key>'")
+    catalog, client = request.app.state.catalog, request.client.host if request.client else None
+    limiter_for(catalog).check(client, settings.auth_failures_per_minute)  # before any comparison
+    expected = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    if expected and hmac.compare_digest(token.encode(), expected.encode()):
+        return
+    key = authenticate(catalog, header, client=client, failures_per_minute=settings.auth_failures_per_minute)
+    if key is None or not key.is_admin:
+        raise ForbiddenError("only the metrics token or an admin key may read the metrics")
+
+
 def install_metrics(app: FastAPI) -> CollectorRegistry:
     registry = CollectorRegistry()
     requests = Counter("kb_http_requests", "HTTP requests", ["route", "method", "status"], registry=registry)
@@ -82,7 +113,8 @@ def install_metrics(app: FastAPI) -> CollectorRegistry:
     app.add_middleware(_MeasureMiddleware, requests=requests, latency=latency)
 
     @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        check_scraper(request)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return registry

@@ -6,8 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from kb.errors import MetadataError
-from kb.metadata import build_metadata, read_raw_metadata, sidecar_path, slugify, split_front_matter
+from kb.errors import MetadataError, PayloadTooLargeError
+from kb.metadata import (
+    build_metadata,
+    default_id,
+    default_title,
+    read_raw_metadata,
+    sidecar_path,
+    slugify,
+    split_front_matter,
+)
 from kb.vocab import DocType, Level, Sector, canonical_state
 
 
@@ -110,3 +118,82 @@ def test_sidecar_is_read_for_other_formats(tmp_path: Path) -> None:
 def test_slugify_is_ascii_and_stable() -> None:
     assert slugify("J&K Digital Vision (2022).pdf") == "j-k-digital-vision-2022-pdf"
     assert slugify("हरियाणा") == "document"
+
+
+@pytest.mark.parametrize(
+    ("filename", "expected_id", "expected_title"),
+    [
+        ("email.charset.html", "email-charset", "Email charset"),
+        ("index.en.html", "index-en", "Index en"),
+        ("camlidl-1.04.doc.pdf", "camlidl-1-04-doc", "Camlidl 1 04 doc"),
+        ("CM-Window_report.pdf", "cm-window-report", "CM Window report"),
+        ("folder/haryana-saral.md", "haryana-saral", "Haryana saral"),
+        ("README", "readme", "README"),
+    ],
+)
+def test_id_and_title_come_from_the_whole_name_minus_its_extension(
+    filename: str, expected_id: str, expected_title: str
+) -> None:
+    assert default_id(filename) == expected_id
+    assert default_title(filename) == expected_title
+    assert default_id(filename) == default_id(filename)  # the same file keeps its id on re-ingest
+
+
+BOMB = (
+    "a: &a ["
+    + ",".join(['"x"'] * 9)
+    + "]\n"
+    + "".join(
+        f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+        for prev, name in zip("abcdefg", "bcdefgh", strict=True)
+    )
+)
+
+
+def test_yaml_anchors_and_aliases_are_refused_in_front_matter_and_sidecars(tmp_path: Path) -> None:
+    assert len(BOMB) < 400  # 9**8 strings once expanded
+    with pytest.raises(MetadataError, match=r"may not use YAML anchors/aliases \(&name/\*name\)"):
+        split_front_matter(f"---\n{BOMB}---\n# Body\n")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    sidecar_path(pdf).write_text(BOMB)
+    with pytest.raises(MetadataError, match=r"report\.pdf\.meta\.yaml: .*anchors/aliases"):
+        read_raw_metadata(pdf)
+    sidecar_path(pdf).write_text("title: &t Report\n")  # a lone anchor is refused too
+    with pytest.raises(MetadataError, match="anchors/aliases"):
+        read_raw_metadata(pdf)
+
+
+def test_oversized_and_deeply_nested_metadata_are_refused(tmp_path: Path) -> None:
+    big = "---\ntags: [" + ", ".join(["tag"] * 30_000) + "]\n---\n# Body\n"
+    limit = r"front matter is [\d,]+ bytes; .* 64 KiB \(KB_MAX_METADATA_BYTES\)"
+    with pytest.raises(PayloadTooLargeError, match=limit):
+        split_front_matter(big)
+    assert split_front_matter(big, max_bytes=1_000_000)[0]["tags"][0] == "tag"
+    with pytest.raises(MetadataError, match="nested"):
+        split_front_matter("---\nx: " + "[" * 50_000 + "]" * 50_000 + "\n---\n", max_bytes=1_000_000)
+    with pytest.raises(MetadataError, match="nested more than 4 levels"):
+        split_front_matter("---\nx: [[[[1]]]]\n---\n")
+    md = tmp_path / "big.md"
+    md.write_text(big)
+    with pytest.raises(PayloadTooLargeError, match=r"big\.md: front matter"):
+        read_raw_metadata(md)
+    # what is stored is capped too: many small fields add up
+    with pytest.raises(PayloadTooLargeError, match="as stored; the limit is 1 KiB"):
+        build_metadata({"tags": [f"t{i}" for i in range(500)]}, default_id="x", default_title="X", max_bytes=1024)
+
+
+def test_every_invalid_field_is_reported_at_once() -> None:
+    with pytest.raises(MetadataError) as caught:
+        build_metadata(
+            {"sector": "helth", "year": "20x2", "source_url": "www.example.org", "title": "Fine"},
+            source="content/x.md",
+            default_id="x",
+            default_title="X",
+        )
+    error = caught.value
+    assert [field for field, _ in error.errors] == ["sector", "year", "source_url"]
+    assert error.field == "sector"
+    message = str(error)
+    assert message.startswith("content/x.md: field 'sector': ")
+    assert "did you mean 'health'" in message and "write four digits" in message and "https://" in message

@@ -1,28 +1,24 @@
 """``/v1/documents``: list, read, download, similar; contribute, update, withdraw.
 
-Writes check the caller's key here, before any work is queued: contributors may create documents only
-for their own states and change or withdraw only documents their key created; admins may do anything.
-Conversion and embedding run in the background worker (``/v1/jobs/{id}``).
+Writes are thin: the caller's key is checked first (``CurrentKey``), then
+:mod:`search.services.contributions` applies the write rules (kinds of file, metadata, states,
+ownership, ids) before any work is queued. Conversion and embedding run in the background worker
+(``/v1/jobs/{id}``). Original files are served so that they can never run in our origin: no
+sniffing, HTML only as a download, and a sandboxing Content-Security-Policy.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
-from ingest.converters import sniff_media_type
-from ingest.converters.sniff import check_extension_matches
-from ingest.prepare import humanize
 from kb.blobs import BlobStore
-from kb.catalog import Catalog, DocumentRecord, KeyRecord
-from kb.errors import ConflictError, ForbiddenError, MetadataError, NotFoundError
-from kb.metadata import DocumentMetadata, build_metadata, is_markdown, split_front_matter
-from search.api.deps import CatalogDep, CurrentKey, JobsDep, ReaderKey, SearcherDep, SettingsDep
+from kb.catalog import Catalog, DocumentRecord, JobRecord, KeyRecord
+from kb.errors import NotFoundError
+from search.api.deps import CatalogDep, ContributionsDep, CurrentKey, ReaderKey, SearcherDep, SettingsDep
 from search.api.schemas import (
     DocumentDetail,
     DocumentList,
@@ -35,12 +31,19 @@ from search.api.schemas import (
     problem_responses,
 )
 from search.facets import list_by_filters
+from search.services.contributions import upload_name
 from search.validation import SectorParam, TypeParam, YearParam, build_filters
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=problem_responses(400, 401, 404, 422))
 DocumentId = Annotated[
     str, PathParam(description="The document's id (a slug).", examples=["haryana-cm-window"], max_length=120)
 ]
+
+FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 
 MetadataField = Annotated[
     str,
@@ -109,7 +112,15 @@ def get_file(
     record = _visible(catalog, document_id, key)
     stored = catalog.version(record.id, version)
     path = BlobStore(settings.blobs_dir).path(stored.blob_sha256)
-    return FileResponse(path, media_type=stored.media_type, filename=stored.filename)
+    # Always a download (an uploaded HTML page must not run scripts as our origin), never sniffed into
+    # something else, and sandboxed by CSP should a browser render it anyway.
+    return FileResponse(
+        path,
+        media_type=stored.media_type,
+        filename=stored.filename,
+        content_disposition_type="attachment",
+        headers=FILE_HEADERS,
+    )
 
 
 @router.get("/{document_id}/similar", response_model=SimilarResponse, summary="Similar practices")
@@ -125,50 +136,11 @@ def similar(
     return SimilarResponse(document_id=record.id, results=searcher.similar(record.id, top_k=top_k))
 
 
-# -- writes --------------------------------------------------------------------------------------------
+# -- writes: the rules are in search.services.contributions ------------------------------------------
 
 
-def _parse_metadata(text: str) -> dict[str, Any]:
-    try:
-        raw = json.loads(text.strip() or "{}")
-    except json.JSONDecodeError as exc:
-        raise MetadataError(f"the metadata field is not valid JSON: {exc.msg} (char {exc.pos})") from None
-    if not isinstance(raw, dict):
-        raise MetadataError('the metadata field must be a JSON object, e.g. {"title": "...", "states": ["Haryana"]}')
-    return raw
-
-
-def _check_file(data: bytes, filename: str) -> None:
-    """Refuse content that does not match its name before queueing (cheap: magic bytes only)."""
-    check_extension_matches(sniff_media_type(data, filename), filename)
-
-
-def _validated(data: bytes, filename: str, raw: dict[str, Any]) -> DocumentMetadata:
-    merged = dict(raw)
-    if is_markdown(Path(filename)):
-        merged = {**split_front_matter(data.decode("utf-8", errors="replace"))[0], **raw}
-    stem = Path(filename).name.split(".")[0] or "document"
-    return build_metadata(merged, source="metadata", default_id=stem, default_title=humanize(stem))
-
-
-def _check_states(key: KeyRecord, meta: DocumentMetadata) -> None:
-    if key.is_admin:
-        return
-    if not meta.states:
-        raise ForbiddenError(f"set `states` in the metadata; this key may contribute for {', '.join(key.states)}")
-    outside = [s for s in meta.states if s not in key.states]
-    if outside:
-        raise ForbiddenError(f"this key may contribute only for {', '.join(key.states)}, not for {', '.join(outside)}")
-
-
-def _check_owner(key: KeyRecord, record: DocumentRecord) -> None:
-    if not key.is_admin and record.owner_key_id != key.id:
-        raise ForbiddenError(
-            f"document '{record.id}' belongs to another contributor; only its owner or an admin may change it"
-        )
-
-
-def _accepted(job_out: JobOut, response: Response) -> JobOut:
+def _accepted(job: JobRecord, response: Response) -> JobOut:
+    job_out = JobOut.of(job)
     response.headers["Location"] = job_out.url
     return job_out
 
@@ -180,28 +152,19 @@ def _accepted(job_out: JobOut, response: Response) -> JobOut:
     summary="Contribute a document (queued)",
     responses=problem_responses(403, 409, 413),
 )
-async def create_document(
+def create_document(
     response: Response,
-    catalog: CatalogDep,
-    jobs: JobsDep,
+    contributions: ContributionsDep,
     key: CurrentKey,
     file: Annotated[UploadFile, File(description="Markdown, PDF, DOCX, HTML or text.")],
     metadata: MetadataField = "{}",
 ) -> JobOut:
-    """Validates the metadata and the key's states now; converts and indexes in the background."""
-    data = await file.read()
-    filename = Path(file.filename or "upload.txt").name
-    raw = _parse_metadata(metadata)
-    meta = _validated(data, filename, raw)
-    _check_states(key, meta)
-    existing = catalog.get_document(meta.id)
-    if existing is not None and existing.active:
-        raise ConflictError(
-            f"a document with id '{meta.id}' exists; send a new version with PUT /v1/documents/{meta.id}"
-        )
-    _check_file(data, filename)
-    job = jobs.submit(data=data, filename=filename, raw_meta=raw, key=key, expected_id=meta.id)
-    return _accepted(JobOut.of(job), response)
+    """Validates the metadata and the key's states now; converts and indexes in the background.
+
+    A plain ``def``: FastAPI runs it in its thread pool, so reading and parsing never block the loop.
+    """
+    job = contributions.create(key, upload=file.file, filename=upload_name(file.filename), metadata=metadata)
+    return _accepted(job, response)
 
 
 @router.put(
@@ -211,34 +174,18 @@ async def create_document(
     summary="New version of a document (queued)",
     responses=problem_responses(403, 413),
 )
-async def update_document(
+def update_document(
     document_id: DocumentId,
     response: Response,
-    catalog: CatalogDep,
-    settings: SettingsDep,
-    jobs: JobsDep,
+    contributions: ContributionsDep,
     key: CurrentKey,
     file: Annotated[UploadFile | None, File(description="The new file; omit to change metadata only.")] = None,
     metadata: MetadataField = "{}",
 ) -> JobOut:
     """The previous version stays in the catalog. Metadata fields not sent keep their current values."""
-    record = catalog.require_document(document_id)
-    _check_owner(key, record)
-    current = catalog.version(record.id)
-    if file is not None:
-        data, filename = await file.read(), Path(file.filename or current.filename).name
-    else:
-        data, filename = BlobStore(settings.blobs_dir).get(current.blob_sha256), current.filename
-    raw = {
-        **{k: v for k, v in record.metadata.items() if v not in (None, [], "")},
-        **_parse_metadata(metadata),
-    }
-    raw["id"] = record.id
-    meta = _validated(data, filename, raw)
-    _check_states(key, meta)
-    _check_file(data, filename)
-    job = jobs.submit(data=data, filename=filename, raw_meta=raw, key=key, document_id=record.id)
-    return _accepted(JobOut.of(job), response)
+    upload, filename = (file.file, file.filename) if file is not None else (None, None)
+    job = contributions.update(key, document_id, upload=upload, filename=filename, metadata=metadata)
+    return _accepted(job, response)
 
 
 @router.delete(
@@ -247,9 +194,7 @@ async def update_document(
     summary="Withdraw a document from search",
     responses=problem_responses(403),
 )
-def withdraw_document(document_id: DocumentId, request: Request, catalog: CatalogDep, key: CurrentKey) -> WithdrawnOut:
+def withdraw_document(document_id: DocumentId, contributions: ContributionsDep, key: CurrentKey) -> WithdrawnOut:
     """Removed from search at once; kept in the catalog and the audit log."""
-    record = catalog.require_document(document_id, include_withdrawn=False)
-    _check_owner(key, record)
-    request.app.state.ingestor.remove(record.id, actor=key.actor)
+    record = contributions.withdraw(key, document_id)
     return WithdrawnOut(id=record.id, status="withdrawn")

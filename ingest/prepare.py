@@ -84,13 +84,23 @@ class DocumentPreparer:
         return path.read_bytes(), {} if is_markdown(path) else read_raw_metadata(path)
 
     def prepare(
-        self, data: bytes, *, filename: str, raw_meta: dict[str, Any], source: str | None = None
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        raw_meta: dict[str, Any],
+        source: str | None = None,
+        timeout_s: float | None = None,
     ) -> PreparedDocument:
-        """Validate metadata, convert and chunk. Raises an InputError subclass naming ``source``."""
+        """Validate metadata, convert and chunk. Raises an InputError subclass naming ``source``.
+
+        ``timeout_s`` shortens the conversion limit (a job's remaining time), never lengthens it.
+        """
         label = source or filename
         file_fingerprint = fingerprint(data, raw_meta, filename, self.model_id)
+        limits = [t for t in (self.timeout_s, timeout_s) if t is not None]
         try:
-            converted = convert_bytes(data, filename, timeout_s=self.timeout_s)
+            converted = convert_bytes(data, filename, timeout_s=min(limits) if limits else None)
         except InputError as exc:
             raise type(exc)(f"{label}: {exc.message}") from None
         if is_markdown(Path(filename)):

@@ -7,7 +7,9 @@ replace their old chunks) and the same audit trail.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,12 +25,14 @@ from ingest.prepare import DocumentPreparer, PreparedDocument, chunk_documents, 
 from ingest.sparse import Bm25DocumentEmbedder
 from kb.blobs import BlobStore
 from kb.catalog import Catalog, DocumentRecord
-from kb.errors import ConflictError, KBError
+from kb.diskspace import ensure_free_space
+from kb.errors import ConflictError, KBError, TimeoutExceededError
 from kb.metadata import SIDECAR_SUFFIX, DocumentMetadata
 from kb.models import ConvertedDocument
 from kb.settings import Settings
 from kb.store import ChunkStore
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]  # (done, total, what is being worked on)
 
 
@@ -94,7 +98,7 @@ class Ingestor:
         self.settings = settings
         self.store = store
         self.catalog = catalog
-        self.blobs = BlobStore(settings.blobs_dir)
+        self.blobs = BlobStore(settings.blobs_dir, min_free_bytes=settings.min_free_bytes)
         self.chunker = Chunker(settings.resolved_model_path(), target_tokens=settings.chunk_tokens)
         self.preparer = DocumentPreparer(
             chunker=self.chunker,
@@ -181,26 +185,42 @@ class Ingestor:
         raw_meta: dict[str, Any],
         actor: str,
         owner_key_id: str | None = None,
+        may_take_over: bool = False,
         document_id: str | None = None,
         must_be_new: bool = False,
+        job_id: str | None = None,
+        deadline: float | None = None,
     ) -> tuple[DocumentRecord, str]:
         """Ingest an uploaded file; ``document_id`` forces the id (a new version via PUT).
 
-        ``must_be_new`` refuses an id that is taken (POST must not silently overwrite). Sending the
-        same file with the same metadata again is recognised and writes nothing.
+        ``must_be_new`` refuses an id that is taken (POST must not silently overwrite). A withdrawn
+        id stays its owner's: only that key (or ``may_take_over``, an admin) may restore it. Sending the
+        same file with the same metadata again is recognised and writes nothing; so is a retried job
+        whose first run already committed (``job_id``). ``deadline`` (``time.monotonic()``) bounds the
+        whole run: conversion, chunking and embedding.
         """
+        if job_id is not None and (done := self.catalog.version_made_by_job(job_id)) is not None:
+            return self.catalog.require_document(done.document_id), "added" if done.version == 1 else "updated"
         if document_id is not None:
             raw_meta = {**raw_meta, "id": document_id}
-        prepared = self.preparer.prepare(data, filename=filename, raw_meta=raw_meta, source=filename)
+        prepared = self.preparer.prepare(
+            data, filename=filename, raw_meta=raw_meta, source=filename, timeout_s=_remaining(deadline)
+        )
         existing = self.catalog.get_document(prepared.meta.id)
-        if must_be_new and existing is not None and existing.active:
-            raise ConflictError(
-                f"a document with id '{prepared.meta.id}' exists; send a new version with "
-                f"PUT /v1/documents/{prepared.meta.id}"
-            )
+        if must_be_new and existing is not None:
+            if existing.active:
+                raise ConflictError(
+                    f"a document with id '{prepared.meta.id}' exists; send a new version with "
+                    f"PUT /v1/documents/{prepared.meta.id}"
+                )
+            if not may_take_over and existing.owner_key_id != owner_key_id:
+                raise ConflictError(
+                    f"the id '{prepared.meta.id}' belongs to a withdrawn document of another contributor; "
+                    "choose another id (only its owner or an admin may restore it)"
+                )
         if existing is not None and existing.active and self._same_as_current(existing.id, prepared):
             return existing, "unchanged"
-        return self._store(prepared, actor=actor, owner_key_id=owner_key_id)
+        return self._store(prepared, actor=actor, owner_key_id=owner_key_id, job_id=job_id, deadline=deadline)
 
     def _same_as_current(self, document_id: str, prepared: PreparedDocument) -> bool:
         """Same bytes and same effective metadata as the current version (uploads merge metadata, so
@@ -208,7 +228,7 @@ class Ingestor:
         current = self.catalog.version(document_id)
         return current.blob_sha256 == prepared.blob_sha256 and current.metadata == prepared.meta.to_payload()
 
-    # -- shared ------------------------------------------------------------------------------------
+    # -- the write path: intent, index, commit, drop stale -------------------------------------------
 
     def _store(
         self,
@@ -217,48 +237,97 @@ class Ingestor:
         actor: str,
         source_path: str | None = None,
         owner_key_id: str | None = None,
+        job_id: str | None = None,
+        deadline: float | None = None,
     ) -> tuple[DocumentRecord, str]:
-        existing = self.catalog.get_document(prepared.meta.id)
-        version = 1 if existing is None else existing.current_version + 1
-        self.index(prepared, version=version)
-        digest = self.blobs.put(prepared.data)
-        return self.catalog.record_version(
-            meta=prepared.meta,
-            blob_sha256=digest,
-            filename=prepared.filename,
-            media_type=prepared.converted.media_type,
-            size_bytes=len(prepared.data),
-            fingerprint=prepared.fingerprint,
-            sections=prepared.converted.sections,
-            chunk_count=len(prepared.chunks),
-            actor=actor,
-            source_path=source_path,
-            owner_key_id=owner_key_id if existing is None else None,
-        )
+        """Write a new version so that a crash at any step leaves the old version or the new one.
 
-    def index(self, prepared: PreparedDocument, *, version: int, store: ChunkStore | None = None) -> int:
-        """Write the document's chunks and drop its stale ones; unchanged chunks reuse their vectors."""
+        1. the original goes to the blob store (content-addressed, idempotent);
+        2. chunks are embedded (the slow part; nothing is changed yet);
+        3. the catalog records the intent to write version N;
+        4. the new chunks are upserted into the index, beside the old version's;
+        5. the catalog commits version N (the source of truth switches here);
+        6. chunks of the old version that the new one does not share are deleted; the intent is cleared.
+        A failure in 4-5 puts the index back to what the catalog says at once; a crash leaves the intent,
+        which :meth:`reconcile` (run at start-up and by ``kb check --repair``) follows.
+        """
+        meta_id = prepared.meta.id
+        existing = self.catalog.get_document(meta_id)
+        next_version = 1 if existing is None else existing.current_version + 1
+        self._ensure_room(len(prepared.data) + 4096 * len(prepared.chunks))
+        digest = prepared.blob_sha256
+        if not self.blobs.exists(digest):
+            self.blobs.put(prepared.data)
+        documents = self._embed(chunk_documents(prepared, version=next_version), self.store, deadline)
+        _check_deadline(deadline)
+        version = self.catalog.begin_write(meta_id)
+        try:
+            if version != next_version:
+                raise ConflictError(f"document '{meta_id}' changed while this version was prepared; send it again")
+            self.store.write_documents(documents, policy=DuplicatePolicy.OVERWRITE)
+            result = self.catalog.record_version(
+                meta=prepared.meta,
+                version=version,
+                blob_sha256=digest,
+                filename=prepared.filename,
+                media_type=prepared.converted.media_type,
+                size_bytes=len(prepared.data),
+                fingerprint=prepared.fingerprint,
+                sections=prepared.converted.sections,
+                chunk_count=len(prepared.chunks),
+                actor=actor,
+                source_path=source_path,
+                owner_key_id=owner_key_id if existing is None else None,
+                job_id=job_id,
+            )
+        except BaseException:
+            self._restore_after_failure(meta_id)
+            raise
+        self._drop_stale(meta_id, keep={d.id for d in documents})
+        self.catalog.clear_intent(meta_id)
+        return result
+
+    def _ensure_room(self, needed: int) -> None:
+        """Refuse before writing when the KB's disk is nearly full (Edge would die of SIGBUS)."""
+        ensure_free_space(self.settings.kb_dir, needed=needed, reserve=self.settings.min_free_bytes)
+
+    def _restore_after_failure(self, document_id: str) -> None:
+        """Best effort right after a failed write; if this fails too, the intent stays for later."""
+        try:
+            self.reconcile(document_id)
+        except Exception:
+            log.exception("could not put the index back for %s; kb check --repair will", document_id)
+
+    def _drop_stale(self, document_id: str, *, keep: set[str], store: ChunkStore | None = None) -> int:
         target = store or self.store
-        documents = self._embed(chunk_documents(prepared, version=version), target)
-        target.write_documents(documents, policy=DuplicatePolicy.OVERWRITE)
-        keep = {d.id for d in documents}
-        stale = [d.id for d in target.scroll(_document_filter(prepared.meta.id)) if d.id not in keep]
+        stale = [d.id for d in target.scroll(_document_filter(document_id)) if d.id not in keep]
         if stale:
             target.delete_documents(stale)
+        return len(stale)
+
+    def index(self, prepared: PreparedDocument, *, version: int, store: ChunkStore | None = None) -> int:
+        """Make the index hold exactly this version's chunks; unchanged chunks reuse their vectors."""
+        target = store or self.store
+        documents = self._embed(chunk_documents(prepared, version=version), target, None)
+        target.write_documents(documents, policy=DuplicatePolicy.OVERWRITE)
+        self._drop_stale(prepared.meta.id, keep={d.id for d in documents}, store=target)
         return len(documents)
 
-    def _embed(self, documents: list[Document], store: ChunkStore) -> list[Document]:
+    def _embed(self, documents: list[Document], store: ChunkStore, deadline: float | None) -> list[Document]:
         """Dense + sparse vectors for ``documents``; chunks already in the index keep their dense vector.
 
-        Haystack components return new Document objects rather than mutating them, so this returns
-        the embedded documents in the input order.
+        Fresh chunks are embedded in slices so ``deadline`` is checked every few seconds. Haystack
+        components return new Document objects rather than mutating them, so this returns the embedded
+        documents in the input order.
         """
         previous = {d.id: d for d in store.get([d.id for d in documents], with_vectors=True)}
         fresh = [d for d in documents if previous.get(d.id) is None or previous[d.id].embedding is None]
         embedded: dict[str, Document] = {}
-        if fresh:
-            output = self.embedding.run({"dense": {"documents": fresh}})["sparse"]["documents"]
-            embedded = {d.id: d for d in output}
+        step = self.settings.embedding_batch_size * 2
+        for start in range(0, len(fresh), step):
+            _check_deadline(deadline)
+            output = self.embedding.run({"dense": {"documents": fresh[start : start + step]}})["sparse"]["documents"]
+            embedded.update({d.id: d for d in output})
         reused = [replace(d, embedding=previous[d.id].embedding) for d in documents if d.id not in embedded]
         if reused:
             embedded.update({d.id: d for d in self.sparse.run(documents=reused)["documents"]})
@@ -266,9 +335,36 @@ class Ingestor:
 
     def remove(self, document_id: str, *, actor: str, reason: str = "withdrawn") -> DocumentRecord:
         """Withdraw a document from search; the catalog keeps its versions and audit trail."""
+        self.catalog.require_document(document_id, include_withdrawn=False)
+        self.catalog.begin_write(document_id)
         record = self.catalog.withdraw(document_id, actor=actor, reason=reason)
         self.store.delete_by_filter(_document_filter(document_id))
+        self.catalog.clear_intent(document_id)
         return record
+
+    # -- consistency ---------------------------------------------------------------------------------
+
+    def reconcile(self, document_id: str) -> int:
+        """Make the index agree with the catalog for one document; returns the chunks it now has.
+
+        An active document gets exactly its current version's chunks (rebuilt from the catalog's
+        sections, reusing stored vectors); a withdrawn or unknown one gets none. Clears the intent.
+        """
+        record = self.catalog.get_document(document_id)
+        if record is None or not record.active:
+            self.store.delete_by_filter(_document_filter(document_id))
+            count = 0
+        else:
+            count = self.index(self._from_catalog(record), version=record.current_version)
+        self.catalog.clear_intent(document_id)
+        return count
+
+    def recover(self) -> list[str]:
+        """Start-up reconciliation: finish or undo every write a crash interrupted. Returns their ids."""
+        pending = sorted(self.catalog.write_intents())
+        for document_id in pending:
+            self.reconcile(document_id)
+        return pending
 
     def reindex_into(self, store: ChunkStore, *, progress: Progress | None = None) -> int:
         """Rebuild every active document's chunks into ``store`` from the catalog alone."""
@@ -293,6 +389,19 @@ class Ingestor:
             converted=converted,
             chunks=self.chunker.chunk(converted, title=meta.title),
             fingerprint=version.fingerprint,
+        )
+
+
+def _remaining(deadline: float | None) -> float | None:
+    """Seconds left before ``deadline`` (at least a moment, so the check below reports it)."""
+    return None if deadline is None else max(0.5, deadline - time.monotonic())
+
+
+def _check_deadline(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise TimeoutExceededError(
+            "ingesting this file took longer than the job time limit (KB_JOB_TIMEOUT_S); "
+            "split it into smaller files or ask an operator to raise the limit"
         )
 
 

@@ -1,44 +1,75 @@
 """Original files, stored content-addressed by SHA-256 under ``KB_DIR/blobs``.
 
 Content addressing makes storing the same file twice free and lets every version keep its exact
-original for download and for ``kb reindex``.
+original for download and for ``kb reindex``. Writes are streamed (an upload is never held in memory
+twice), synced to disk and renamed into place, so a blob either exists whole or not at all: the API
+answers 202 only after :meth:`BlobStore.put_stream` returned.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
-from kb.errors import NotFoundError
-from kb.models import sha256_hex
+from kb.diskspace import ensure_free_space
+from kb.errors import NotFoundError, StorageFullError
+
+_PIECE = 1024 * 1024
 
 
 class BlobStore:
     """Write-once files named by their hash (``ab/cdef...``)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, min_free_bytes: int = 0) -> None:
         self.root = root
+        self.min_free_bytes = min_free_bytes
 
     def _path(self, digest: str) -> Path:
         return self.root / digest[:2] / digest[2:]
 
     def put(self, data: bytes) -> str:
         """Store ``data`` (atomically) and return its SHA-256."""
-        digest = sha256_hex(data)
-        target = self._path(digest)
-        if target.exists():
-            return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        return self.put_stream(io.BytesIO(data), size_hint=len(data))[0]
+
+    def put_stream(self, source: BinaryIO, *, size_hint: int = 0) -> tuple[str, int]:
+        """Stream ``source`` into the store in pieces; returns (sha256, size). Durable on return."""
+        ensure_free_space(self.root, needed=size_hint, reserve=self.min_free_bytes)
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+        digest = hashlib.sha256()
+        size = 0
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                while piece := source.read(_PIECE):
+                    digest.update(piece)
+                    handle.write(piece)
+                    size += len(piece)
+                handle.flush()
+                os.fsync(handle.fileno())
+            name = digest.hexdigest()
+            target = self._path(name)
+            if target.exists():
+                Path(tmp).unlink()
+                return name, size
+            target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, target)
+            _fsync_dir(target.parent)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            if exc.errno == 28:
+                raise StorageFullError(f"cannot store the original under {self.root}: the disk is full") from exc
+            raise
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return digest
+        return name, size
+
+    def exists(self, digest: str) -> bool:
+        return self._path(digest).is_file()
 
     def get(self, digest: str) -> bytes:
         """The stored bytes, or NotFoundError if the blob is missing."""
@@ -53,3 +84,12 @@ class BlobStore:
         if not target.exists():
             raise NotFoundError(f"original file {digest[:12]} is missing from the blob store")
         return target
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable: the directory entry must reach the disk too."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

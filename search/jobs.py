@@ -1,126 +1,216 @@
-"""Background ingestion of uploads: one worker thread, jobs recorded in the catalog.
+"""Background ingestion of uploads: durable jobs in the catalog, run by a worker thread.
 
 Converting and embedding a 200-page PDF takes minutes on two cores; doing it in the request would
-block the client and, worse, the event loop. Uploads are queued and answered with a job resource
-(``GET /v1/jobs/{id}``); searches keep running while the worker ingests. One worker keeps writes to
-the embedded index ordered and memory bounded.
+block the client and, worse, the event loop. :meth:`JobRunner.submit` streams the original into the
+blob store and commits the job row before it returns, so the API's 202 means "kept": a restart or a
+``kill -9`` loses nothing. The queue is the jobs table (references, not bytes), bounded in count,
+bytes and per key so one contributor cannot fill it. At start the runner puts the jobs a previous
+process was running back in the queue (or fails them once they have been tried
+``KB_JOB_MAX_ATTEMPTS`` times) and reconciles the index with the catalog before taking new work.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
-from dataclasses import dataclass
-from typing import Any
+import time
+from typing import Any, BinaryIO
 
 from ingest.service import Ingestor
+from kb.blobs import BlobStore
 from kb.catalog import Catalog, JobRecord, KeyRecord
-from kb.errors import KBError
+from kb.errors import BusyError, ConflictError, InputError, KBError, NotFoundError
+from kb.settings import Settings
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class _Upload:
-    job_id: str
-    data: bytes
-    filename: str
-    raw_meta: dict[str, Any]
-    actor: str
-    owner_key_id: str | None
-    document_id: str | None  # set for updates (PUT)
-    must_be_new: bool
+# Failures that another attempt cannot mend: the file or the request is wrong.
+PERMANENT = (InputError, ConflictError, NotFoundError)
+LEASE_S = 120.0
 
 
 class JobRunner:
-    """Queues uploads and ingests them in order on a daemon thread."""
+    """Queues uploads durably and ingests them in order on one daemon thread.
 
-    def __init__(self, ingestor: Ingestor, catalog: Catalog) -> None:
+    One worker keeps writes to the embedded index ordered and memory bounded (one upload's bytes in
+    memory at a time).
+    """
+
+    def __init__(self, ingestor: Ingestor, catalog: Catalog, settings: Settings | None = None) -> None:
         self.ingestor = ingestor
         self.catalog = catalog
-        self._queue: queue.Queue[_Upload | None] = queue.Queue()
+        self.settings = settings or ingestor.settings
+        self.blobs = BlobStore(self.settings.blobs_dir, min_free_bytes=self.settings.min_free_bytes)
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self.finished: dict[str, int] = {"done": 0, "failed": 0}
+        self._submit_lock = threading.Lock()
+        self.finished: dict[str, int] = {"done": 0, "failed": 0, "retried": 0}
 
     def start(self) -> None:
-        # Jobs left queued by a previous process lost their upload with it: say so instead of hanging.
-        self.catalog.fail_unfinished_jobs("the server restarted before this job ran; upload the file again")
+        """Recover what a previous process left, then start the worker."""
+        requeued, failed = self.catalog.recover_interrupted_jobs(max_attempts=self.settings.job_max_attempts)
+        repaired = self.ingestor.recover()
+        if requeued or failed or repaired:
+            log.warning(
+                "recovered after a restart: %d jobs requeued, %d failed for good, %d documents reconciled",
+                requeued,
+                failed,
+                len(repaired),
+            )
+        self._stopping.clear()
         self._thread = threading.Thread(target=self._work, name="ingest-worker", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
+        """Stop after the current job; a job still running is retried by the next start."""
         if self._thread is not None:
-            self._queue.put(None)
+            self._stopping.set()
+            self._wake.set()
             self._thread.join(timeout)
             self._thread = None
+
+    # -- submitting ----------------------------------------------------------------------------------
 
     def submit(
         self,
         *,
-        data: bytes,
         filename: str,
         raw_meta: dict[str, Any],
         key: KeyRecord | None,
         document_id: str | None = None,
         expected_id: str | None = None,
+        upload: BinaryIO | None = None,
+        data: bytes | None = None,
+        blob_sha256: str | None = None,
     ) -> JobRecord:
-        """Queue an upload; ``document_id`` makes it a new version of that document."""
-        job = self.catalog.create_job(
-            kind="update" if document_id else "create",
-            document_id=document_id or expected_id,
-            key_id=key.id if key else None,
-            filename=filename,
-        )
-        self._queue.put(
-            _Upload(
-                job_id=job.id,
-                data=data,
+        """Store the original and queue a job for it; ``document_id`` makes it a new version.
+
+        Exactly one of ``upload`` (a file object, streamed in pieces), ``data`` or ``blob_sha256`` (an
+        original already stored, for a metadata-only update). Blocking disk I/O: call it off the
+        event loop. Raises :class:`BusyError` (with Retry-After) when the queue is full.
+        """
+        if sum(x is not None for x in (upload, data, blob_sha256)) != 1:
+            raise ValueError("submit needs exactly one of upload, data or blob_sha256")
+        key_id = key.id if key else None
+        with self._submit_lock:  # the bounds are checked and the row added as one step
+            size = len(data) if data is not None else _size_of(upload)
+            self._check_room(key_id, size)
+            if blob_sha256 is not None:
+                if not self.blobs.exists(blob_sha256):
+                    raise NotFoundError(f"original file {blob_sha256[:12]} is missing from the blob store")
+                digest = blob_sha256
+            elif data is not None:
+                digest = self.blobs.put(data)
+            else:
+                assert upload is not None
+                upload.seek(0)
+                digest, size = self.blobs.put_stream(upload, size_hint=size)
+            job = self.catalog.create_job(
+                kind="update" if document_id else "create",
+                document_id=document_id or expected_id,
+                key_id=key_id,
+                blob_sha256=digest,
+                size_bytes=size,
+                request={
+                    "filename": filename,
+                    "raw_meta": raw_meta,
+                    "actor": key.actor if key else "system",
+                    "owner_key_id": key_id,
+                    "may_take_over": bool(key and key.is_admin),
+                    "document_id": document_id,
+                    "must_be_new": document_id is None,
+                },
                 filename=filename,
-                raw_meta=raw_meta,
-                actor=key.actor if key else "system",
-                owner_key_id=key.id if key else None,
-                document_id=document_id,
-                must_be_new=document_id is None,
             )
-        )
+        self._wake.set()
         return job
 
+    def _check_room(self, key_id: str | None, size: int) -> None:
+        jobs, waiting_bytes, mine = self.catalog.queue_load(key_id)
+        settings = self.settings
+        retry = self._retry_after(jobs)
+        if key_id is not None and mine >= settings.queue_max_per_key:
+            raise BusyError(
+                f"this key already has {mine} uploads waiting (the limit is {settings.queue_max_per_key}); "
+                "wait for them to finish, then send more",
+                retry_after=retry,
+            )
+        if jobs >= settings.queue_max_jobs or waiting_bytes + size > settings.queue_max_bytes:
+            raise BusyError(
+                f"the upload queue is full ({jobs} uploads, {waiting_bytes / 1e6:.0f} MB waiting); try again later",
+                retry_after=retry,
+            )
+
+    @staticmethod
+    def _retry_after(waiting: int) -> float:
+        """A rough wait: about ten seconds per queued upload, between half a minute and ten minutes."""
+        return float(min(600, max(30, 10 * waiting)))
+
     def pending(self) -> int:
-        return self._queue.qsize()
+        """Jobs waiting or running (for /metrics)."""
+        return self.catalog.queue_load()[0]
+
+    # -- working -------------------------------------------------------------------------------------
 
     def _work(self) -> None:
-        while True:
-            upload = self._queue.get()
-            if upload is None:
-                return
-            self._run(upload)
+        while not self._stopping.is_set():
+            try:
+                job = self.catalog.claim_job(lease_s=max(LEASE_S, self.settings.job_timeout_s * 1.5))
+            except Exception:  # a catalog hiccup (disk full) must not kill the worker
+                log.exception("could not claim a job")
+                job = None
+            if job is None:
+                self._wake.wait(timeout=1.0)
+                self._wake.clear()
+                continue
+            self._run(job)
 
-    def _run(self, upload: _Upload) -> None:
-        self.catalog.update_job(upload.job_id, status="running")
+    def _run(self, job: JobRecord) -> None:
+        request = job.request
+        deadline = time.monotonic() + self.settings.job_timeout_s
         try:
+            data = self.blobs.get(job.blob_sha256 or "")
             record, outcome = self.ingestor.ingest_upload(
-                upload.data,
-                filename=upload.filename,
-                raw_meta=upload.raw_meta,
-                actor=upload.actor,
-                owner_key_id=upload.owner_key_id,
-                document_id=upload.document_id,
-                must_be_new=upload.must_be_new,
+                data,
+                filename=str(request.get("filename") or "upload.txt"),
+                raw_meta=dict(request.get("raw_meta") or {}),
+                actor=str(request.get("actor") or "system"),
+                owner_key_id=request.get("owner_key_id"),
+                may_take_over=bool(request.get("may_take_over")),
+                document_id=request.get("document_id"),
+                must_be_new=bool(request.get("must_be_new")),
+                job_id=job.id,
+                deadline=deadline,
             )
-        except KBError as exc:
-            self.catalog.update_job(upload.job_id, status="failed", error=exc.message)
-            self.finished["failed"] += 1
-        except Exception as exc:  # never let the worker die; the job says what happened
-            log.exception("ingest job %s failed", upload.job_id)
-            self.catalog.update_job(upload.job_id, status="failed", error=f"internal error: {type(exc).__name__}")
-            self.finished["failed"] += 1
+        except PERMANENT as exc:
+            self._fail(job, exc.message)
+        except Exception as exc:  # transient (disk full, index unavailable) or a bug: retry while we may
+            message = exc.message if isinstance(exc, KBError) else f"internal error: {type(exc).__name__}"
+            if not isinstance(exc, KBError):
+                log.exception("ingest job %s failed", job.id)
+            if job.attempts < self.settings.job_max_attempts and not self._stopping.is_set():
+                self.catalog.finish_job(job.id, status="queued", error=f"attempt {job.attempts} failed: {message}")
+                self.finished["retried"] += 1
+                self._stopping.wait(min(30.0, 2.0**job.attempts))  # back off: a full disk needs a moment
+            else:
+                self._fail(job, message)
         else:
-            self.catalog.update_job(
-                upload.job_id,
-                status="done",
-                document_id=record.id,
-                outcome=outcome,
-                version=record.current_version,
+            self.catalog.finish_job(
+                job.id, status="done", document_id=record.id, outcome=outcome, version=record.current_version
             )
             self.finished["done"] += 1
+
+    def _fail(self, job: JobRecord, message: str) -> None:
+        self.catalog.finish_job(job.id, status="failed", error=message)
+        self.finished["failed"] += 1
+
+
+def _size_of(upload: BinaryIO | None) -> int:
+    """Bytes in a seekable upload (Starlette spools large ones to a temporary file)."""
+    if upload is None:
+        return 0
+    upload.seek(0, 2)
+    size = upload.tell()
+    upload.seek(0)
+    return size

@@ -8,7 +8,7 @@ from typing import Any
 
 from kb.catalog.db import Database, utc_now
 from kb.catalog.records import AuditEntry, DocumentRecord, VersionRecord
-from kb.errors import NotFoundError
+from kb.errors import ConflictError, NotFoundError
 from kb.metadata import DocumentMetadata
 from kb.models import Section
 
@@ -85,10 +85,44 @@ class DocumentCatalog:
         rows = self.db.query("SELECT * FROM documents WHERE status = 'active' ORDER BY id")
         return [DocumentRecord.from_row(r) for r in rows]
 
+    # -- writing a version: intent first, index second, commit last ---------------------------------
+
+    def begin_write(self, document_id: str) -> int:
+        """Record that a new version of ``document_id`` is about to reach the index; returns its number.
+
+        Written before any chunk is, so a crash between the index write and :meth:`record_version`
+        leaves a trace that start-up reconciliation (and ``kb check``) follows to put the index back
+        to what the catalog says. Versions are numbered inside this transaction.
+        """
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT current_version FROM documents WHERE id = ?", (document_id,)).fetchone()
+            version = 1 if row is None else int(row["current_version"]) + 1
+            conn.execute(
+                "INSERT INTO write_intents (document_id, version, started_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (document_id) DO UPDATE SET version = excluded.version, started_at = excluded.started_at",
+                (document_id, version, utc_now()),
+            )
+        return version
+
+    def write_intents(self) -> dict[str, int]:
+        """Documents whose index write started and never committed or was rolled back."""
+        return {str(r["document_id"]): int(r["version"]) for r in self.db.query("SELECT * FROM write_intents")}
+
+    def clear_intent(self, document_id: str) -> None:
+        """The index agrees with the catalog again for ``document_id``."""
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM write_intents WHERE document_id = ?", (document_id,))
+
+    def version_made_by_job(self, job_id: str) -> VersionRecord | None:
+        """The version a job already committed (a retried job must not write it twice)."""
+        rows = self.db.query("SELECT * FROM versions WHERE job_id = ?", (job_id,))
+        return VersionRecord.from_row(rows[0]) if rows else None
+
     def record_version(
         self,
         *,
         meta: DocumentMetadata,
+        version: int,
         blob_sha256: str,
         filename: str,
         media_type: str,
@@ -99,29 +133,40 @@ class DocumentCatalog:
         actor: str,
         source_path: str | None = None,
         owner_key_id: str | None = None,
+        job_id: str | None = None,
     ) -> tuple[DocumentRecord, str]:
-        """Store a new version of ``meta.id`` (creating the document if new).
+        """Commit version ``version`` of ``meta.id`` (creating the document if new).
+
+        The write intent stays until the caller has dropped the old version's chunks from the index.
 
         Returns the record and ``"added"`` or ``"updated"``. The previous version stays in the
-        catalog; a withdrawn document that is contributed again becomes active again.
+        catalog; a withdrawn document that is contributed again becomes active again. A version number
+        other than the next one means another writer got there first: ConflictError, nothing written.
         """
         now = utc_now()
         metadata_json = json.dumps(meta.to_payload(), ensure_ascii=False, sort_keys=True)
+        states_json = json.dumps(meta.states, ensure_ascii=False)
         with self.db.transaction() as conn:
             row = conn.execute("SELECT * FROM documents WHERE id = ?", (meta.id,)).fetchone()
-            version = 1 if row is None else int(row["current_version"]) + 1
+            expected = 1 if row is None else int(row["current_version"]) + 1
+            if version != expected:
+                raise ConflictError(
+                    f"document '{meta.id}' changed while this version was being written "
+                    f"(expected version {expected}, got {version}); send it again"
+                )
             outcome = "added" if row is None or row["status"] != "active" else "updated"
             if row is None:
                 conn.execute(
-                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO documents (id, title, type, sector, states, year, status, current_version,"
+                    " source_path, owner_key_id, metadata, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)",
                     (
                         meta.id,
                         meta.title,
                         meta.type.value,
                         meta.sector.value,
-                        json.dumps(meta.states, ensure_ascii=False),
+                        states_json,
                         meta.year,
-                        "active",
                         version,
                         source_path,
                         owner_key_id,
@@ -139,7 +184,7 @@ class DocumentCatalog:
                         meta.title,
                         meta.type.value,
                         meta.sector.value,
-                        json.dumps(meta.states, ensure_ascii=False),
+                        states_json,
                         meta.year,
                         version,
                         source_path,
@@ -149,7 +194,9 @@ class DocumentCatalog:
                     ),
                 )
             conn.execute(
-                "INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO versions (document_id, version, blob_sha256, filename, media_type, size_bytes,"
+                " metadata, fingerprint, chunk_count, created_at, created_by, job_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     meta.id,
                     version,
@@ -162,10 +209,12 @@ class DocumentCatalog:
                     chunk_count,
                     now,
                     actor,
+                    job_id,
                 ),
             )
             conn.executemany(
-                "INSERT INTO sections VALUES (?,?,?,?,?,?)",
+                "INSERT INTO sections (document_id, version, position, heading_path, page, text)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     (
                         meta.id,

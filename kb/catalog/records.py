@@ -61,6 +61,7 @@ class VersionRecord:
     chunk_count: int
     created_at: str
     created_by: str
+    job_id: str | None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> VersionRecord:
@@ -105,10 +106,20 @@ class JobRecord:
     detail: dict[str, Any]
     created_at: str
     updated_at: str
+    blob_sha256: str | None
+    size_bytes: int
+    request: dict[str, Any]
+    attempts: int
+    lease_until: str | None
+
+    @property
+    def waiting(self) -> bool:
+        """Not finished yet: queued, or running (perhaps to be retried)."""
+        return self.status in ("queued", "running")
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> JobRecord:
-        return _from_row(cls, row, json_columns=("detail",))
+        return _from_row(cls, row, json_columns=("detail", "request"))
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ import pytest
 
 from kb.blobs import BlobStore
 from kb.catalog import Catalog
-from kb.errors import InputError, NotFoundError
-from kb.metadata import build_metadata
+from kb.errors import ConfigError, ConflictError, InputError, NotFoundError
+from kb.metadata import DocumentMetadata, build_metadata
 from kb.models import Section, sha256_hex
 
 
@@ -39,6 +39,7 @@ def _record(
     )
     catalog.record_version(
         meta=meta,
+        version=catalog.begin_write(doc_id),
         blob_sha256=sha256_hex(text.encode()),
         filename=f"{doc_id}.md",
         media_type="text/markdown",
@@ -95,13 +96,65 @@ def test_keys_are_shown_once_and_stored_hashed(catalog: Catalog, tmp_path: Path)
         catalog.create_key(role="contributor")
 
 
-def test_unfinished_jobs_fail_after_a_restart(tmp_path: Path) -> None:
+def test_interrupted_jobs_are_retried_then_fail_for_good(tmp_path: Path) -> None:
     path = tmp_path / "catalog.sqlite"
     with Catalog(path) as first:
-        job = first.create_job(kind="create", document_id=None, key_id=None, filename="a.pdf")
-    with Catalog(path) as second:
-        assert second.fail_unfinished_jobs("restarted") == 1
-        assert second.get_job(job.id).status == "failed"
+        job = first.create_job(kind="create", document_id=None, key_id=None, blob_sha256="ab" * 32, size_bytes=3)
+        claimed = first.claim_job(lease_s=60)
+        assert claimed is not None and claimed.id == job.id and claimed.attempts == 1
+        assert first.claim_job(lease_s=60) is None  # leased: nobody else takes it
+    for attempt in (2, 3):
+        with Catalog(path) as restarted:  # the owner died mid-job: its running job goes back to the queue
+            assert restarted.recover_interrupted_jobs(max_attempts=3) == (1, 0)
+            again = restarted.claim_job(lease_s=60)
+            assert again is not None and again.attempts == attempt
+    with Catalog(path) as last:
+        assert last.recover_interrupted_jobs(max_attempts=3) == (0, 1)
+        failed = last.get_job(job.id)
+        assert failed.status == "failed" and "3 times" in (failed.error or "")
+
+
+def test_a_lapsed_lease_returns_the_job_to_the_queue(tmp_path: Path) -> None:
+    with Catalog(tmp_path / "catalog.sqlite") as catalog:
+        job = catalog.create_job(kind="create", document_id=None, key_id="k1", size_bytes=10)
+        assert catalog.queue_load("k1") == (1, 10, 1)
+        assert catalog.queue_load("other") == (1, 10, 0)
+        assert catalog.claim_job(lease_s=-1) is not None  # a lease already over
+        retaken = catalog.claim_job(lease_s=60)
+        assert retaken is not None and retaken.id == job.id and retaken.attempts == 2
+        catalog.finish_job(job.id, status="done", document_id="d")
+        assert catalog.queue_load("k1") == (0, 0, 0)
+
+
+def test_a_newer_catalog_schema_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "catalog.sqlite"
+    Catalog(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version=99")
+    with pytest.raises(ConfigError, match="newer than this program"):
+        Catalog(path)
+
+
+def test_version_numbers_must_follow_on(catalog: Catalog) -> None:
+    _record(catalog, text="first")
+    stale = catalog.begin_write("doc") - 1
+    meta = catalog.get_document("doc")
+    assert meta is not None
+    with pytest.raises(ConflictError, match="changed while"):
+        catalog.record_version(
+            meta=DocumentMetadata.model_validate(meta.metadata),
+            version=stale,
+            blob_sha256="0" * 64,
+            filename="x.md",
+            media_type="text/markdown",
+            size_bytes=1,
+            fingerprint="f",
+            sections=[],
+            chunk_count=0,
+            actor="cli",
+        )
 
 
 def test_blobs_are_content_addressed(tmp_path: Path) -> None:

@@ -166,7 +166,11 @@ def _exit_with_parent(parent_pid: int) -> None:
     cap the worker's address space, so a decompression bomb the zip guard cannot see (a PDF's
     streams) fails this one file with MemoryError instead of exhausting the machine."""
     import resource
+    import signal
 
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides (kb ingest stops after
+    # the current file), so the worker must not die mid-conversion with a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard == resource.RLIM_INFINITY or hard > WORKER_MEMORY_LIMIT_BYTES:
         resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_LIMIT_BYTES, hard))

@@ -25,7 +25,7 @@ from search.passages import (
     RetrieveResponse,
 )
 from search.retrieval import Searcher
-from search.schemas import FacetValue, SearchFilters, document_url, file_url
+from search.schemas import DocumentFacts, FacetValue, SearchFilters, document_url, file_url
 from search.validation import describe
 
 DEFAULT_DOCUMENT_TOKENS = 4000
@@ -43,17 +43,6 @@ class DocumentSection(BaseModel):
     truncated: bool = False
     omitted: bool = Field(default=False, description="Left out to stay within max_tokens.")
     citation: Citation
-
-
-class DocumentFacts(BaseModel):
-    """What identifies a document to a reader: the same fields in every tool result."""
-
-    document_id: str
-    title: str
-    type: str
-    states: list[str]
-    sector: str
-    year: int | None = None
 
 
 class DocumentResult(DocumentFacts):
@@ -111,15 +100,24 @@ class AssistantService:
         self.searcher.warm_up()
         self.retriever.warm_up()
 
-    def retrieve(self, request: RetrieveRequest) -> RetrieveResponse:
-        return self.retriever.retrieve(request)
+    def retrieve(self, request: RetrieveRequest, *, base_url: str | None = None) -> RetrieveResponse:
+        return self.retriever.retrieve(request, base_url=base_url)
 
-    def search(self, query: str, filters: SearchFilters, max_passages: int, max_tokens: int) -> RetrieveResponse:
+    def search(
+        self,
+        query: str,
+        filters: SearchFilters,
+        max_passages: int,
+        max_tokens: int,
+        *,
+        base_url: str | None = None,
+    ) -> RetrieveResponse:
+        """``retrieve`` from loose arguments (the MCP tool's); QueryError when they are invalid."""
         try:
             request = RetrieveRequest(query=query, filters=filters, max_passages=max_passages, max_tokens=max_tokens)
         except ValidationError as exc:
             raise QueryError(describe(exc)) from None
-        return self.retriever.retrieve(request)
+        return self.retriever.retrieve(request, base_url=base_url)
 
     def _record(self, document_id: str) -> DocumentRecord:
         record = self.catalog.get_document(document_id.strip())
@@ -131,25 +129,25 @@ class AssistantService:
             raise NotFoundError(f"document '{document_id}' was withdrawn")
         return record
 
-    def section_citation(self, record: DocumentRecord, section: Section) -> Citation:
-        return Citation(
-            document_id=record.id,
-            title=record.title,
-            type=record.type,
-            states=record.states,
-            sector=record.sector,
-            year=record.year,
-            section=section.heading,
-            heading_path=list(section.heading_path),
-            page=section.page,
+    def section_citation(self, record: DocumentRecord, section: Section, *, base_url: str | None = None) -> Citation:
+        return Citation.of(
+            DocumentFacts.from_record(record),
+            self.settings,
             version=record.current_version,
-            url=document_url(self.settings, record.id),
-            file_url=file_url(self.settings, record.id, record.current_version),
+            heading_path=list(section.heading_path),
+            section=section.heading,
+            page=section.page,
             source_url=record.metadata.get("source_url"),
+            base=base_url,
         )
 
-    def document(self, document_id: str, *, section: str | None = None, max_tokens: int) -> DocumentResult:
-        """The document's sections in order, texts until ``max_tokens``; the rest listed as omitted."""
+    def document(
+        self, document_id: str, *, section: str | None = None, max_tokens: int, base_url: str | None = None
+    ) -> DocumentResult:
+        """The document's sections in order, texts until ``max_tokens``; the rest listed as omitted.
+
+        Links start with ``base_url`` (the caller's request base) unless KB_PUBLIC_URL is set.
+        """
         record = self._record(document_id)
         sections = list(enumerate(self.catalog.sections(record.id)))
         if section and section.strip():
@@ -178,20 +176,15 @@ class AssistantService:
                     text=text,
                     truncated=truncated,
                     omitted=not text and bool(item.text.strip()),
-                    citation=self.section_citation(record, item),
+                    citation=self.section_citation(record, item, base_url=base_url),
                 )
             )
         version = record.current_version
         return DocumentResult(
-            document_id=record.id,
-            title=record.title,
-            type=record.type,
-            states=record.states,
-            sector=record.sector,
-            year=record.year,
+            **DocumentFacts.from_record(record).fields(),
             version=version,
-            url=document_url(self.settings, record.id),
-            file_url=file_url(self.settings, record.id, version),
+            url=document_url(self.settings, record.id, base=base_url),
+            file_url=file_url(self.settings, record.id, version, base=base_url),
             source_url=record.metadata.get("source_url"),
             metadata=record.metadata,
             sections=parts,
@@ -213,43 +206,43 @@ class AssistantService:
             years=sorted(facet_values(counts["year"]), key=lambda f: f.value, reverse=True),
         )
 
-    def similar(self, document_id: str, *, top_k: int, filters: SearchFilters | None = None) -> SimilarResult:
+    def similar(
+        self,
+        document_id: str,
+        *,
+        top_k: int,
+        filters: SearchFilters | None = None,
+        base_url: str | None = None,
+    ) -> SimilarResult:
+        """Documents most like ``document_id``, each with its closest passage's snippet and citation."""
         record = self._record(document_id)
-        results = self.searcher.similar(record.id, top_k=top_k, filters=filters)
         items: list[SimilarPractice] = []
-        for result in results:
+        for result in self.searcher.similar(record.id, top_k=top_k, filters=filters):
             other = self.catalog.get_document(result.document_id)
-            version = other.current_version if other else 1
             best = result.passages[0] if result.passages else None
-            citation = Citation(
-                document_id=result.document_id,
-                title=result.title,
-                type=result.type,
-                states=result.states,
-                sector=result.sector,
-                year=result.year,
-                section=result.section,
+            facts = DocumentFacts.model_validate(result, from_attributes=True)
+            citation = Citation.of(
+                facts,
+                self.settings,
+                version=other.current_version if other else 1,
                 heading_path=best.heading_path if best else [],
+                section=result.section,
                 page=result.page,
-                version=version,
-                url=document_url(self.settings, result.document_id),
-                file_url=file_url(self.settings, result.document_id, version),
                 source_url=result.source_url,
+                base=base_url,
             )
             items.append(
-                SimilarPractice(
-                    document_id=result.document_id,
-                    title=result.title,
-                    type=result.type,
-                    states=result.states,
-                    sector=result.sector,
-                    year=result.year,
-                    score=result.score,
-                    snippet=result.snippet,
-                    citation=citation,
-                )
+                SimilarPractice(**facts.fields(), score=result.score, snippet=result.snippet, citation=citation)
             )
         return SimilarResult(document_id=record.id, title=record.title, results=items)
+
+
+def start_assistant(settings: Settings, catalog: Catalog, searcher: Searcher) -> AssistantService:
+    """The process's assistant service, warmed up: the one way ``kb serve`` (for /v1/retrieve and /mcp)
+    and ``kb mcp`` get theirs, so both count tokens and build citations the same way."""
+    service = AssistantService(settings, catalog, searcher)
+    service.warm_up()
+    return service
 
 
 def _matching(sections: list[tuple[int, Section]], wanted: str) -> list[tuple[int, Section]]:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kb.settings import MODEL_NAME, Settings
 from search.retrieval import Searcher
-from search.schemas import SearchFilters, document_url, file_url
+from search.schemas import DocumentFacts, SearchFilters, document_url, file_url
 
 DEFAULT_MAX_PASSAGES = 8
 DEFAULT_MAX_TOKENS = 1500
@@ -39,22 +39,44 @@ ELLIPSIS = " …"
 _WORD = re.compile(r"\w+")
 
 
-class Citation(BaseModel):
+class Citation(DocumentFacts):
     """Where a passage comes from, precise enough to show and to check."""
 
-    document_id: str = Field(description="Stable id of the document (use it with /v1/documents/{id}).")
-    title: str
-    type: str = Field(description="case_study, mou, policy, guideline, report, vision_document, news or other.")
-    states: list[str] = Field(description="States/UTs the document is about; empty for national documents.")
-    sector: str
-    year: int | None = None
     section: str = Field(description="Heading path of the passage, joined by ' › ' ('' before the first heading).")
     heading_path: list[str] = Field(default_factory=list, description="The same heading path as a list.")
     page: int | None = Field(default=None, description="1-based page where the passage starts (PDF), else null.")
     version: int = Field(description="Version of the document the passage was taken from.")
-    url: str = Field(description="The document's page in the web UI.")
-    file_url: str = Field(description="The original file of exactly this version.")
+    url: str = Field(
+        description="The document's page in the web UI: absolute (KB_PUBLIC_URL, else the address the request "
+        "came to); relative only where there is no request (kb mcp over stdio)."
+    )
+    file_url: str = Field(description="The original file of exactly this version (absolute like `url`).")
     source_url: str | None = Field(default=None, description="Where the document was published originally.")
+
+    @classmethod
+    def of(
+        cls,
+        facts: DocumentFacts,
+        settings: Settings,
+        *,
+        version: int,
+        heading_path: list[str],
+        section: str | None = None,
+        page: int | None = None,
+        source_url: str | None = None,
+        base: str | None = None,
+    ) -> Citation:
+        """The one builder of citations: the document's facts, where in it, and links (see ``link_base``)."""
+        return cls(
+            **facts.fields(),
+            section=" › ".join(heading_path) if section is None else section,
+            heading_path=heading_path,
+            page=page,
+            version=version,
+            url=document_url(settings, facts.document_id, base=base),
+            file_url=file_url(settings, facts.document_id, version, base=base),
+            source_url=source_url,
+        )
 
 
 class RetrievedPassage(BaseModel):
@@ -63,7 +85,10 @@ class RetrievedPassage(BaseModel):
     rank: int = Field(description="1-based; the passage is cited as [rank] in `context`.")
     text: str = Field(description="The passage text as it appears in `context` (cut if `truncated`).")
     tokens: int = Field(description="Tokens of `text` (without its header).")
-    score: float = Field(description="Fused relevance score (reciprocal rank fusion); higher is better.")
+    score: float = Field(
+        description="Fused relevance score (the configured fusion, DBSF by default: KB_SEARCH_FUSION); higher is "
+        "better. Comparable within one response, not across queries."
+    )
     truncated: bool = Field(default=False, description="True when the passage was cut to fit the budget.")
     chunk_index: int = Field(description="Position of the passage among the document's indexed chunks.")
     citation: Citation
@@ -151,25 +176,17 @@ class TokenCounter:
         return ""
 
 
-def citation_from_meta(meta: Mapping[str, Any], settings: Settings) -> Citation:
+def citation_from_meta(meta: Mapping[str, Any], settings: Settings, *, base: str | None = None) -> Citation:
     """The citation of an indexed chunk (its payload carries the document's metadata)."""
-    document_id = str(meta.get("document_id"))
-    version = int(meta.get("version") or 1)
-    heading_path = [str(h) for h in meta.get("heading_path") or []]
-    return Citation(
-        document_id=document_id,
-        title=str(meta.get("title") or document_id),
-        type=str(meta.get("type") or "other"),
-        states=list(meta.get("states") or []),
-        sector=str(meta.get("sector") or "other"),
-        year=meta.get("year"),
-        section=str(meta.get("section") or " › ".join(heading_path)),
-        heading_path=heading_path,
+    return Citation.of(
+        DocumentFacts.from_payload(meta),
+        settings,
+        version=int(meta.get("version") or 1),
+        heading_path=[str(h) for h in meta.get("heading_path") or []],
+        section=str(meta["section"]) if meta.get("section") else None,
         page=meta.get("page"),
-        version=version,
-        url=document_url(settings, document_id),
-        file_url=file_url(settings, document_id, version),
         source_url=meta.get("source_url"),
+        base=base,
     )
 
 
@@ -209,7 +226,8 @@ class PassageRetriever:
     def warm_up(self) -> None:
         self.counter.warm_up()
 
-    def retrieve(self, request: RetrieveRequest) -> RetrieveResponse:
+    def retrieve(self, request: RetrieveRequest, *, base_url: str | None = None) -> RetrieveResponse:
+        """Passages for ``request``; citation links start with ``base_url`` unless KB_PUBLIC_URL is set."""
         text = self.searcher.check_query(request.query)
         hits = self.searcher.candidates(text, request.filters)
         blocks: list[str] = []
@@ -228,7 +246,7 @@ class PassageRetriever:
                 continue
             seen_chunks.add(key)
             seen_words.append(words)
-            citation = citation_from_meta(meta, self.settings)
+            citation = citation_from_meta(meta, self.settings, base=base_url)
             head = header(len(passages) + 1, citation)
             separator = "\n\n" if blocks else ""
             head_tokens = self.counter.count(head)

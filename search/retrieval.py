@@ -1,8 +1,10 @@
 """Hybrid retrieval: dense (MiniLM) and BM25 sparse vectors fused in Qdrant, grouped by document.
 
-The query is embedded once (dense + sparse), Qdrant fuses both candidate lists with reciprocal rank
-fusion via prefetches, and the fused chunk list is grouped so each document appears once with its
-best passages. Facets count documents (not chunks) among the candidates.
+The query is embedded once (dense + sparse), Qdrant fuses both candidate lists via prefetches with
+the fusion ``KB_SEARCH_FUSION`` names (distribution-based score fusion by default, reciprocal rank
+fusion as the alternative; see docs/search-quality.md), and the fused chunk list is grouped so each
+document appears once with its best passages. Facets count documents (not chunks) among the
+candidates.
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ from kb.settings import Settings
 from kb.store import Bm25Encoder, ChunkStore, ScoredChunk
 from search.components import make_retriever
 from search.facets import facets_of
-from search.schemas import FacetValue, Passage, SearchFilters, SearchRequest, SearchResponse, SearchResult, document_url
+from search.schemas import (
+    DocumentFacts,
+    FacetValue,
+    Passage,
+    SearchFilters,
+    SearchRequest,
+    SearchResponse,
+    SearchResult,
+    document_url,
+)
 from search.snippets import find_highlights, make_snippet, query_terms
 
 CANDIDATE_CHUNKS = 100  # fused chunk hits considered per query before grouping
@@ -174,21 +185,16 @@ class Searcher:
             )
             for hit in group.hits[:PASSAGES_PER_DOCUMENT]
         ]
-        document_id = str(meta.get("document_id"))
+        facts = DocumentFacts.from_payload(meta)
         return SearchResult(
-            document_id=document_id,
-            title=str(meta.get("title") or document_id),
-            type=str(meta.get("type") or "other"),
-            states=list(meta.get("states") or []),
-            sector=str(meta.get("sector") or "other"),
-            year=meta.get("year"),
+            **facts.fields(),
             score=round(group.score, 6),
             section=str(meta.get("section") or ""),
             snippet=snippet,
             highlights=highlights,
             page=meta.get("page"),
             source_url=meta.get("source_url"),
-            url=document_url(self.settings, document_id),
+            url=document_url(self.settings, facts.document_id),  # relative unless KB_PUBLIC_URL: see docs
             passages=passages,
         )
 

@@ -6,13 +6,17 @@ are validated against the vocabularies with messages that name the valid values.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kb.metadata import FIRST_YEAR
 from kb.settings import Settings
 from kb.vocab import DocType, Sector, canonical_state, parse_enum
+
+if TYPE_CHECKING:
+    from kb.catalog import DocumentRecord
 
 SearchMode = Literal["hybrid", "dense", "sparse"]
 
@@ -118,6 +122,53 @@ class Passage(BaseModel):
     )
 
 
+class DocumentFacts(BaseModel):
+    """What identifies a document to a reader; every result and citation starts with these fields.
+
+    Built in one place, :meth:`from_payload` (an indexed chunk's payload) or :meth:`from_record` (the
+    catalog), so the defaults for a missing title, type or sector are the same everywhere.
+    """
+
+    document_id: str = Field(description="Stable id of the document (use it with /v1/documents/{id}).")
+    title: str
+    type: str = Field(description="case_study, mou, policy, guideline, report, vision_document, news or other.")
+    states: list[str] = Field(description="States/UTs the document is about; empty for national documents.")
+    sector: str
+    year: int | None = None
+
+    @classmethod
+    def from_payload(cls, meta: Mapping[str, Any]) -> DocumentFacts:
+        """The facts an indexed chunk carries in its payload (the document's metadata)."""
+        document_id = str(meta.get("document_id"))
+        return cls(
+            document_id=document_id,
+            title=str(meta.get("title") or document_id),
+            type=str(meta.get("type") or "other"),
+            states=list(meta.get("states") or []),
+            sector=str(meta.get("sector") or "other"),
+            year=meta.get("year"),
+        )
+
+    @classmethod
+    def from_record(cls, record: DocumentRecord) -> DocumentFacts:
+        """The facts of a document as the catalog holds them (its current version)."""
+        return cls(
+            document_id=record.id,
+            title=record.title,
+            type=record.type,
+            states=record.states,
+            sector=record.sector,
+            year=record.year,
+        )
+
+    def fields(self) -> dict[str, Any]:
+        """The six fields as keyword arguments for a result model that starts with them."""
+        return {name: getattr(self, name) for name in DocumentFacts.model_fields}
+
+
+# SearchResult declares the fields of DocumentFacts again instead of inheriting them because its
+# published schema differs slightly (`year` is required, no field descriptions) and the docstring is
+# the schema's description; the values come from DocumentFacts.fields() all the same.
 class SearchResult(BaseModel):
     """One document, represented by its best passages."""
 
@@ -151,9 +202,21 @@ class SearchResponse(BaseModel):
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
 
 
-def document_url(settings: Settings, document_id: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/documents/{document_id}"
+def link_base(settings: Settings, request_base: str | None = None) -> str:
+    """The prefix of our links: ``KB_PUBLIC_URL`` when set, else the caller's request base, else ''.
+
+    ``request_base`` is the address the request came to (``scheme://host[:port]/root_path``), passed
+    per call because one service answers many hosts; without one (``kb mcp`` over stdio, the CLI)
+    links stay relative.
+    """
+    return (settings.public_url or request_base or "").rstrip("/")
 
 
-def file_url(settings: Settings, document_id: str, version: int) -> str:
-    return f"{settings.public_url.rstrip('/')}/v1/documents/{document_id}/file?version={version}"
+def document_url(settings: Settings, document_id: str, *, base: str | None = None) -> str:
+    """The document's page in the web UI (see :func:`link_base` for ``base``)."""
+    return f"{link_base(settings, base)}/documents/{document_id}"
+
+
+def file_url(settings: Settings, document_id: str, version: int, *, base: str | None = None) -> str:
+    """The original file of one version (see :func:`link_base` for ``base``)."""
+    return f"{link_base(settings, base)}/v1/documents/{document_id}/file?version={version}"

@@ -18,12 +18,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from kb.settings import Settings
+from search.api.assistants import assistants_lifespan, install_mcp
 from search.api.limits import UploadLimitMiddleware
 from search.api.metrics import install_metrics
 from search.api.problems import install_problem_handlers
 from search.api.routes import admin, documents, jobs, retrieve
 from search.api.routes import search as search_routes
-from search.mcp_server import assistants_lifespan, install_mcp
 from search.web import install_web
 
 DESCRIPTION = """

@@ -67,30 +67,30 @@ def check_ok(result: CallToolResult) -> dict[str, Any]:
     return result.structured_content
 
 
-def check_search(result: CallToolResult, client: TestClient, counter: TokenCounter) -> RetrieveResponse:
+def check_search(result: CallToolResult, client: TestClient, counter: TokenCounter, base: str) -> RetrieveResponse:
     body = RetrieveResponse.model_validate(check_ok(result))
     assert body.passages and body.total_tokens <= body.max_tokens
     assert counter.count(body.context) == body.total_tokens
     for passage in body.passages:
         text = None if passage.truncated else passage.text
-        assert_cites(passage.citation.model_dump(), detail(client, passage.citation.document_id), text)
+        assert_cites(passage.citation.model_dump(), detail(client, passage.citation.document_id), text, base=base)
         assert f"[{passage.rank}] {passage.citation.title}" in text_of(result)
         assert passage.citation.document_id in text_of(result)  # ids to call back with
     return body
 
 
-def check_search_answers(result: CallToolResult, client: TestClient, counter: TokenCounter) -> None:
-    body = check_search(result, client, counter)
+def check_search_answers(result: CallToolResult, client: TestClient, counter: TokenCounter, base: str) -> None:
+    body = check_search(result, client, counter, base)
     first = body.passages[0].citation
     assert (first.document_id, first.heading_path) == ("haryana-cm-window", ["HOW IT WORKS"])
 
 
-def check_search_filtered(result: CallToolResult, client: TestClient, counter: TokenCounter) -> None:
-    body = check_search(result, client, counter)
+def check_search_filtered(result: CallToolResult, client: TestClient, counter: TokenCounter, base: str) -> None:
+    body = check_search(result, client, counter, base)
     assert {p.citation.document_id for p in body.passages} == {"kerala-karnataka-egov-mou"}
 
 
-def check_document(result: CallToolResult, client: TestClient) -> None:
+def check_document(result: CallToolResult, client: TestClient, base: str) -> None:
     doc = DocumentResult.model_validate(check_ok(result))
     real = detail(client, doc.document_id)
     assert doc.version == real["version"] and doc.title == real["title"]
@@ -98,7 +98,9 @@ def check_document(result: CallToolResult, client: TestClient) -> None:
     assert [s.text for s in doc.sections] == [s["text"] for s in real["sections"]]
     assert doc.sections_omitted == 0
     for section in doc.sections:
-        assert_cites(section.citation.model_dump(), real, section.text)
+        assert_cites(section.citation.model_dump(), real, section.text, base=base)
+    assert doc.url == f"{base}{real['url']}"
+    assert doc.file_url == f"{base}/v1/documents/{doc.document_id}/file?version={doc.version}"
     assert "## Clauses › Clause 2 - Obligations of the Parties" in text_of(result)
 
 
@@ -124,14 +126,14 @@ def check_facets_filtered(result: CallToolResult) -> None:
     assert {v.value for v in facets.types} == {"case_study", "report"}
 
 
-def check_similar(result: CallToolResult, client: TestClient) -> None:
+def check_similar(result: CallToolResult, client: TestClient, base: str) -> None:
     similar = SimilarResult.model_validate(check_ok(result))
     assert similar.document_id == "haryana-cm-window" and 0 < len(similar.results) <= 3
     assert "haryana-cm-window" not in {r.document_id for r in similar.results}
     scores = [r.score for r in similar.results]
     assert scores == sorted(scores, reverse=True)
     for item in similar.results:
-        assert_cites(item.citation.model_dump(), detail(client, item.document_id))
+        assert_cites(item.citation.model_dump(), detail(client, item.document_id), base=base)
 
 
 def check_error(result: CallToolResult, words: str) -> None:

@@ -83,16 +83,18 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def assert_cites(citation: dict[str, Any], detail: dict[str, Any], text: str | None = None) -> None:
+def assert_cites(citation: dict[str, Any], detail: dict[str, Any], text: str | None = None, *, base: str = "") -> None:
     """``citation`` names a real document, version and section (``detail`` is GET /v1/documents/{id}).
 
+    Its links start with ``base`` (the address the request came to; '' where links are relative).
     When ``text`` is given (an uncut passage), it must be found in the sections under that heading.
     """
     assert citation["document_id"] == detail["id"]
     assert citation["title"] == detail["title"]
     assert citation["version"] == detail["version"]
-    assert citation["url"] == detail["url"] == f"/documents/{detail['id']}"
-    assert citation["file_url"] == f"/v1/documents/{detail['id']}/file?version={detail['version']}"
+    assert detail["url"] == f"/documents/{detail['id']}"
+    assert citation["url"] == f"{base}{detail['url']}"
+    assert citation["file_url"] == f"{base}/v1/documents/{detail['id']}/file?version={detail['version']}"
     assert citation["type"] == detail["metadata"]["type"]
     assert citation["states"] == detail["metadata"]["states"]
     assert citation["section"] == " › ".join(citation["heading_path"])

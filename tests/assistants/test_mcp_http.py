@@ -35,11 +35,11 @@ def test_lists_the_read_only_tools_with_descriptions_for_a_model(mcp_url: str) -
 
 
 def test_search_practices_cites_the_right_document_and_section(
-    mcp_url: str, client: TestClient, counter: TokenCounter
+    mcp_url: str, live_server: str, client: TestClient, counter: TokenCounter
 ) -> None:
     answer, filtered = over_http(mcp_url, calls(checks.SEARCH, checks.SEARCH_FILTERED))
-    checks.check_search_answers(answer, client, counter)
-    checks.check_search_filtered(filtered, client, counter)
+    checks.check_search_answers(answer, client, counter, live_server)
+    checks.check_search_filtered(filtered, client, counter, live_server)
 
 
 def test_search_practices_matches_v1_retrieve(mcp_url: str, live_server: str) -> None:
@@ -57,9 +57,9 @@ def test_search_practices_never_exceeds_the_budget(mcp_url: str, counter: TokenC
     assert body.passages and counter.count(body.context) == body.total_tokens <= max_tokens
 
 
-def test_get_document_returns_real_sections(mcp_url: str, client: TestClient) -> None:
+def test_get_document_returns_real_sections(mcp_url: str, live_server: str, client: TestClient) -> None:
     whole, one = over_http(mcp_url, calls(checks.DOCUMENT, checks.DOCUMENT_SECTION))
-    checks.check_document(whole, client)
+    checks.check_document(whole, client, live_server)
     checks.check_document_section(one)
 
 
@@ -77,11 +77,11 @@ def test_get_document_stays_within_max_tokens(mcp_url: str, counter: TokenCounte
     assert "call again with section=" in text_of(result)
 
 
-def test_list_facets_and_find_similar(mcp_url: str, client: TestClient) -> None:
+def test_list_facets_and_find_similar(mcp_url: str, live_server: str, client: TestClient) -> None:
     facets, narrowed, similar = over_http(mcp_url, calls(checks.FACETS, checks.FACETS_FILTERED, checks.SIMILAR))
     checks.check_facets(facets, client)
     checks.check_facets_filtered(narrowed)
-    checks.check_similar(similar, client)
+    checks.check_similar(similar, client, live_server)
 
 
 def test_find_similar_honours_filters(mcp_url: str) -> None:
@@ -122,7 +122,9 @@ def test_mcp_needs_a_key_when_reading_does(assistants_kb: Path, tmp_path: Path) 
         assert_problem(private.post("/v1/retrieve", json={"query": "land"}), 401)
 
 
-def test_the_sdk_high_level_client_works_on_the_newest_protocol(mcp_url: str, client: TestClient) -> None:
+def test_the_sdk_high_level_client_works_on_the_newest_protocol(
+    mcp_url: str, live_server: str, client: TestClient
+) -> None:
     """``mcp.Client`` negotiates the newest protocol revision (not the handshake the session uses)."""
 
     async def main() -> tuple[str | None, list[str], Any]:
@@ -135,4 +137,4 @@ def test_the_sdk_high_level_client_works_on_the_newest_protocol(mcp_url: str, cl
     assert version and set(names) == checks.TOOLS
     body = RetrieveResponse.model_validate(checks.check_ok(result))
     assert body.passages[0].citation.document_id == "karnataka-bhoomi"
-    assert_cites(body.passages[0].citation.model_dump(), checks.detail(client, "karnataka-bhoomi"))
+    assert_cites(body.passages[0].citation.model_dump(), checks.detail(client, "karnataka-bhoomi"), base=live_server)

@@ -18,6 +18,8 @@ from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.slow
 
+TESTSERVER = "http://testserver"  # the address TestClient's requests come to: citation links start with it
+
 QUESTIONS = [
     "How did Haryana set up its grievance portal?",
     "online land records kiosk",
@@ -78,7 +80,7 @@ def test_citations_resolve_to_real_documents_versions_and_sections(client: TestC
             citation = passage["citation"]
             detail = client.get(f"/v1/documents/{citation['document_id']}")
             assert detail.status_code == 200
-            assert_cites(citation, detail.json(), None if passage["truncated"] else passage["text"])
+            assert_cites(citation, detail.json(), None if passage["truncated"] else passage["text"], base=TESTSERVER)
 
 
 def test_no_passage_appears_twice(client: TestClient) -> None:
@@ -194,7 +196,7 @@ def test_citations_follow_a_new_version(assistants_kb: Path, tmp_path: Path) -> 
         assert cm_window and all(p["citation"]["version"] == 2 for p in cm_window)
         detail = app.get("/v1/documents/haryana-cm-window").json()
         for passage in cm_window:
-            assert_cites(passage["citation"], detail, passage["text"])
+            assert_cites(passage["citation"], detail, passage["text"], base=TESTSERVER)
             assert passage["citation"]["title"] == "CM Window (second edition)"
         escalation = retrieve(app, query="escalate unresolved grievances to the Chief Secretary", max_passages=1)
         assert escalation["passages"][0]["citation"]["heading_path"] == ["Escalation"]

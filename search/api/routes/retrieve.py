@@ -48,6 +48,7 @@ AssistantDep = Annotated[AssistantService, Depends(get_assistant)]
     responses={400: {"description": "Empty or too long query"}, 422: {"description": "Invalid body or filter"}},
 )
 def retrieve(
+    request: Request,
     assistant: AssistantDep,
     _key: ReaderKey,
     body: Annotated[RetrieveRequest, Body(openapi_examples=EXAMPLES)],
@@ -57,5 +58,7 @@ def retrieve(
     Each passage has a citation (document id, title, type, states, section path, page, version, URLs).
     `context` holds the same passages as numbered blocks ready to paste into a prompt; its token count
     (`total_tokens`, WordPiece tokenizer of all-MiniLM-L6-v2) never exceeds `max_tokens`.
+    Citation links are absolute: `KB_PUBLIC_URL` when the server sets it, else this request's own address.
     """
-    return assistant.retrieve(body)
+    # the request's base (scheme, host, root_path) so an assistant can show a link that works
+    return assistant.retrieve(body, base_url=str(request.base_url))

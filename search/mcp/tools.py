@@ -1,0 +1,169 @@
+"""The four read-only tools: their arguments (the input schema a model sees) and what each one calls.
+
+A tool is a method of :class:`AssistantTools`; its signature is the input schema, its return
+annotation names the output schema and its docstring is the description the model reads. Each does
+one call to :class:`~search.assistant.AssistantService` (the service ``POST /v1/retrieve`` uses) and
+renders the result with :mod:`search.mcp.text`.
+
+Links in results are absolute when the call came over HTTP: each call passes its own request's
+base, because one service answers every host and root path the server is reached by. Over stdio
+there is no request and links stay relative (unless ``KB_PUBLIC_URL`` is set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, TextContent
+from pydantic import BaseModel, Field
+from starlette.requests import Request
+
+from kb.errors import KBError
+from search.assistant import DEFAULT_DOCUMENT_TOKENS, AssistantService, DocumentResult, FacetsResult, SimilarResult
+from search.mcp.text import render_document, render_facets, render_passages, render_similar
+from search.passages import DEFAULT_MAX_PASSAGES, DEFAULT_MAX_TOKENS, MAX_MAX_TOKENS, MIN_MAX_TOKENS, RetrieveResponse
+from search.schemas import SearchFilters
+
+T = TypeVar("T", bound=BaseModel)
+
+FiltersArg = Annotated[
+    SearchFilters | None,
+    Field(
+        description="Optional scope, all conditions ANDed: states (any of; names or abbreviations such as "
+        "'J&K'), sector, type (case_study, mou, policy, guideline, report, vision_document, news, other), "
+        "year_from, year_to. Leave out unless the user restricts the scope."
+    ),
+]
+DocumentIdArg = Annotated[
+    str, Field(description="The document id, e.g. the `document_id` of a citation from search_practices.")
+]
+QueryArg = Annotated[
+    str,
+    Field(
+        description="One focused question or topic in natural language, e.g. 'How did Haryana set "
+        "up its CM Window grievance portal?'"
+    ),
+]
+MaxPassagesArg = Annotated[int, Field(ge=1, le=50, description="At most this many passages.")]
+PassageTokensArg = Annotated[
+    int,
+    Field(
+        ge=MIN_MAX_TOKENS,
+        le=MAX_MAX_TOKENS,
+        description="Token budget for all passages with their headers; the result never exceeds it.",
+    ),
+]
+SectionArg = Annotated[
+    str | None,
+    Field(
+        description="Optional words from a section heading (e.g. 'Clause 4', 'Results') to read "
+        "only the matching sections."
+    ),
+]
+DocumentTokensArg = Annotated[
+    int, Field(ge=MIN_MAX_TOKENS, le=MAX_MAX_TOKENS, description="Token budget for the section texts.")
+]
+TopKArg = Annotated[int, Field(ge=1, le=20, description="How many similar documents.")]
+
+
+def request_base(ctx: Context[Any, Any]) -> str | None:
+    """``scheme://host[:port]/root_path`` of the HTTP request carrying this call; None over stdio."""
+    try:
+        request = ctx.request_context.request
+    except ValueError:  # called outside a request (e.g. MCPServer.call_tool without a context)
+        return None
+    return str(request.base_url) if isinstance(request, Request) else None
+
+
+def _call(action: Callable[[], T], render: Callable[[T], str]) -> CallToolResult:
+    """Run ``action``; our errors become tool errors with their message (the model can act on it)."""
+    try:
+        result = action()
+    except KBError as exc:
+        raise ToolError(exc.message) from exc
+    return CallToolResult(
+        content=[TextContent(type="text", text=render(result))],
+        structured_content=result.model_dump(mode="json"),
+    )
+
+
+class AssistantTools:
+    """The tools bound to one service; :func:`search.mcp.server.build_server` registers :attr:`all`."""
+
+    def __init__(self, service: AssistantService) -> None:
+        self.service = service
+
+    @property
+    def all(self) -> tuple[Callable[..., CallToolResult], ...]:
+        return (self.search_practices, self.get_document, self.list_facets, self.find_similar_practices)
+
+    def search_practices(
+        self,
+        ctx: Context[Any, Any],
+        query: QueryArg,
+        filters: FiltersArg = None,
+        max_passages: MaxPassagesArg = DEFAULT_MAX_PASSAGES,
+        max_tokens: PassageTokensArg = DEFAULT_MAX_TOKENS,
+    ) -> Annotated[CallToolResult, RetrieveResponse]:
+        """Find passages in the e-governance practice exchange that answer a question.
+
+        The exchange holds case studies, policies, guidelines, MoUs, reports and vision documents of
+        Indian states and union territories. Returns the most relevant passages (not whole documents),
+        best first, without duplicates and trimmed to max_tokens, each with a citation: document id,
+        title, type, states, section (heading path), page, version and URL. The text is numbered
+        [1], [2], ...: cite passages that way and name the document and section. For a question with
+        several parts (how one state did something, what another agreed to learn from it), call once
+        per part. Use filters only when the user limits the scope; list_facets shows valid values. To
+        read more of a document, call get_document with its document_id.
+        """
+        scope, base = filters or SearchFilters(), request_base(ctx)
+        return _call(
+            lambda: self.service.search(query, scope, max_passages, max_tokens, base_url=base), render_passages
+        )
+
+    def get_document(
+        self,
+        ctx: Context[Any, Any],
+        document_id: DocumentIdArg,
+        section: SectionArg = None,
+        max_tokens: DocumentTokensArg = DEFAULT_DOCUMENT_TOKENS,
+    ) -> Annotated[CallToolResult, DocumentResult]:
+        """Read one document of the practice exchange by id: its metadata and its sections in order.
+
+        Each section has its heading path, page and a citation. Sections beyond max_tokens are listed
+        by heading without text (omitted=true); call again with `section` set to words from their
+        heading to read them. Use the document_id from a search_practices citation.
+        """
+        base = request_base(ctx)
+        return _call(
+            lambda: self.service.document(document_id, section=section, max_tokens=max_tokens, base_url=base),
+            render_document,
+        )
+
+    def list_facets(self, filters: FiltersArg = None) -> Annotated[CallToolResult, FacetsResult]:
+        """List what the practice exchange holds: document counts by state/UT, sector, type and year.
+
+        Use it to pick valid filter values for search_practices, or to answer questions such as which
+        states have published MoUs. Optional filters narrow the counts (e.g. sectors of one state).
+        """
+        return _call(lambda: self.service.facets(filters or SearchFilters()), render_facets)
+
+    def find_similar_practices(
+        self,
+        ctx: Context[Any, Any],
+        document_id: DocumentIdArg,
+        top_k: TopKArg = 5,
+        filters: FiltersArg = None,
+    ) -> Annotated[CallToolResult, SimilarResult]:
+        """Find documents most similar in content to a given document, e.g. comparable practices elsewhere.
+
+        Returns documents best first, excluding the given one, each with a snippet of its closest
+        passage and a citation. Filters narrow the results (e.g. states=['Kerala'] or type='mou').
+        """
+        base = request_base(ctx)
+        return _call(
+            lambda: self.service.similar(document_id, top_k=top_k, filters=filters, base_url=base), render_similar
+        )

@@ -1,0 +1,98 @@
+"""Refactoring must not move the contract: the OpenAPI schemas of search and retrieve, and the MCP tools.
+
+The snapshots in ``snapshots/`` were generated from the code at commit e6da48f (before the result
+builders were merged into one and the MCP server was split into a package). Only the schemas this
+work touches are compared (others may change the rest of the API meanwhile). The few intended
+changes are listed here, each with its reason, so any other difference fails.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from fastapi.testclient import TestClient
+
+from kb.settings import Settings
+from search.api import create_app
+from search.mcp import build_server
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+ROOTS = ("SearchResponse", "RetrieveRequest", "RetrieveResponse", "SimilarResponse")
+
+# (schema, property, key) -> new value. Each is documentation of a deliberate change.
+INTENDED: dict[tuple[str, str, str], str] = {
+    # the default fusion is DBSF (KB_SEARCH_FUSION), not RRF: the old text misled
+    ("RetrievedPassage", "score", "description"): "Fused relevance score (the configured fusion, DBSF by "
+    "default: KB_SEARCH_FUSION); higher is better. Comparable within one response, not across queries.",
+    # citation links are absolute now (KB_PUBLIC_URL, else the request's own address)
+    ("Citation", "url", "description"): "The document's page in the web UI: absolute (KB_PUBLIC_URL, else the "
+    "address the request came to); relative only where there is no request (kb mcp over stdio).",
+    ("Citation", "file_url", "description"): "The original file of exactly this version (absolute like `url`).",
+}
+
+
+def _closure(schemas: dict[str, Any], roots: tuple[str, ...]) -> dict[str, Any]:
+    """The named component schemas and every component they refer to."""
+    found: dict[str, Any] = {}
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        found[name] = schemas[name]
+        text = json.dumps(schemas[name])
+        pending += [ref.split('"')[0] for ref in text.split('"$ref": "#/components/schemas/')[1:]]
+    return found
+
+
+def test_search_and_retrieve_schemas_are_unchanged_but_for_the_intended_edits(tmp_path: Path) -> None:
+    before = json.loads((SNAPSHOTS / "openapi.json").read_text())["components"]["schemas"]
+    expected = _closure(before, ROOTS)
+    for (schema, prop, key), value in INTENDED.items():
+        expected[schema]["properties"][prop][key] = value
+    after = _closure(create_app(Settings(kb_dir=tmp_path / "kb")).openapi()["components"]["schemas"], ROOTS)
+    assert set(after) == set(expected)
+    for name in expected:  # as text, so the order of properties counts too
+        assert json.dumps(after[name], indent=1) == json.dumps(expected[name], indent=1), name
+
+
+def _strip_descriptions(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {k: _strip_descriptions(v) for k, v in schema.items() if k != "description"}
+    if isinstance(schema, list):
+        return [_strip_descriptions(v) for v in schema]
+    return schema
+
+
+@pytest.mark.slow
+def test_mcp_tools_keep_their_names_descriptions_and_schemas(client: TestClient) -> None:
+    """Input schemas and tool descriptions exactly; output schemas up to field descriptions
+    (the shared document fields now carry the citation's descriptions everywhere)."""
+    server = build_server(client.app.state.assistant)  # type: ignore[attr-defined]
+
+    async def listing() -> list[dict[str, Any]]:
+        return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in await server.list_tools()]
+
+    before = {t["name"]: t for t in json.loads((SNAPSHOTS / "mcp-tools.json").read_text())}
+    after = {t["name"]: t for t in anyio.run(listing)}
+    assert list(after) == list(before)
+    for name, tool in after.items():
+        old = before[name]
+        assert (tool["description"], tool["annotations"]) == (old["description"], old["annotations"]), name
+        assert json.dumps(tool["inputSchema"]) == json.dumps(old["inputSchema"]), name
+        assert _strip_descriptions(tool["outputSchema"]) == _strip_descriptions(old["outputSchema"]), name
+
+
+@pytest.mark.slow
+def test_result_bodies_list_their_fields_in_schema_order(client: TestClient) -> None:
+    """Bodies keep the field order of the schemas (what clients that print or diff JSON see)."""
+    schemas = json.loads((SNAPSHOTS / "openapi.json").read_text())["components"]["schemas"]
+    search = client.get("/v1/search", params={"q": "grievance portal", "top_k": 2}).json()
+    assert list(search["results"][0]) == list(schemas["SearchResult"]["properties"])
+    retrieve = client.post("/v1/retrieve", json={"query": "grievance portal", "max_passages": 2}).json()
+    assert list(retrieve["passages"][0]) == list(schemas["RetrievedPassage"]["properties"])
+    assert list(retrieve["passages"][0]["citation"]) == list(schemas["Citation"]["properties"])

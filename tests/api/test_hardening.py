@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from kb.settings import Settings
 from search.api import create_app
@@ -108,7 +109,7 @@ def test_failed_keys_are_rate_limited_per_address_and_valid_keys_are_not(tmp_pat
 def test_metrics_are_closed_when_reading_needs_a_key(tmp_path: Path) -> None:
     kb_dir = tmp_path / "kb"
     keys = make_keys(kb_dir)
-    closed = Settings(kb_dir=kb_dir, require_key_for_read=True, metrics_token="scrape-token-123")
+    closed = Settings(kb_dir=kb_dir, require_key_for_read=True, metrics_token=SecretStr("scrape-token-123"))
     with TestClient(create_app(closed)) as app:
         assert app.get("/metrics").status_code == 401
         assert app.get("/metrics", headers=bearer("wrong-token")).status_code == 401

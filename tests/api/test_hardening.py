@@ -109,7 +109,8 @@ def test_failed_keys_are_rate_limited_per_address_and_valid_keys_are_not(tmp_pat
 def test_metrics_are_closed_when_reading_needs_a_key(tmp_path: Path) -> None:
     kb_dir = tmp_path / "kb"
     keys = make_keys(kb_dir)
-    closed = Settings(kb_dir=kb_dir, require_key_for_read=True, metrics_token=SecretStr("scrape-token-123"))
+    token = SecretStr("scrape-token-123")
+    closed = Settings(kb_dir=kb_dir, require_key_for_read=True, metrics_token=token, auth_failures_per_minute=3)
     with TestClient(create_app(closed)) as app:
         assert app.get("/metrics").status_code == 401
         assert app.get("/metrics", headers=bearer("wrong-token")).status_code == 401
@@ -117,5 +118,15 @@ def test_metrics_are_closed_when_reading_needs_a_key(tmp_path: Path) -> None:
         for allowed in ("scrape-token-123", keys["admin"]):
             response = app.get("/metrics", headers=bearer(allowed))
             assert response.status_code == 200 and "kb_documents" in response.text
+        # the MCP endpoint applies the same failed-key limit per address
+        assistant = TestClient(app.app, client=("10.0.0.9", 7000))
+        ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        mcp_headers = {"accept": "application/json, text/event-stream"}
+        for _ in range(3):
+            refused = assistant.post("/mcp", json=ping, headers={**mcp_headers, **bearer("kbk_guess")})
+            assert refused.status_code == 401
+        limited = assistant.post("/mcp", json=ping, headers={**mcp_headers, **bearer(keys["admin"])})
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+        assert app.post("/mcp", json=ping, headers={**mcp_headers, **bearer(keys["admin"])}).status_code == 200
     with TestClient(create_app(Settings(kb_dir=kb_dir))) as open_app:
         assert open_app.get("/metrics").status_code == 200

@@ -130,6 +130,7 @@ class Ingestor:
 
         ``stop`` (set by the CLI on Ctrl-C) is checked between files, so every file is either done or
         untouched; an interrupted run skips ``sync``, since the files it did not reach are not gone."""
+        self.recover()  # finish or undo what an interrupted run left before writing anything new
         report = IngestReport()
         files, problems = discover_files(paths)
         report.failed.extend(problems)
@@ -289,7 +290,8 @@ class Ingestor:
 
     def _ensure_room(self, needed: int) -> None:
         """Refuse before writing when the KB's disk is nearly full (Edge would die of SIGBUS)."""
-        ensure_free_space(self.settings.kb_dir, needed=needed, reserve=self.settings.min_free_bytes)
+        growth = self.store.local_growth_bytes()
+        ensure_free_space(self.settings.kb_dir, needed=needed + growth, reserve=self.settings.min_free_bytes)
 
     def _restore_after_failure(self, document_id: str) -> None:
         """Best effort right after a failed write; if this fails too, the intent stays for later."""

@@ -278,6 +278,10 @@ class ChunkStore(ABC):
             self._set_meta_where(condition, dict(meta))
         return matched
 
+    def local_growth_bytes(self) -> int:
+        """Disk the store may still claim on this machine without new writes (Edge's sparse files)."""
+        return 0
+
     @abstractmethod
     def optimize(self) -> None:
         """Build indexes (Edge: HNSW and segment merges); slow, run it off the request path."""

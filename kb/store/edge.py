@@ -23,6 +23,7 @@ import qdrant_edge as qe
 from haystack.core.serialization import default_from_dict, default_to_dict
 from haystack.errors import FilterError
 
+from kb.diskspace import ensure_free_space, sparse_growth
 from kb.errors import ConfigError, KBError, StoreError, StoreLockedError
 from kb.models import SparseVector
 from kb.store.base import (
@@ -97,10 +98,17 @@ class EdgeStore(ChunkStore):
                 shard = qe.EdgeShard.create(str(self.path), self._config())
         try:
             self._ensure_indexes(shard)
+            # Never run with less free space than the mapped files' holes: writing into one on a full
+            # disk kills the process with SIGBUS (kb.diskspace). Writes check the reserve on top.
+            ensure_free_space(self.path, needed=sparse_growth(self.path), reserve=0)
         except BaseException:
             shard.close()  # do not keep the WAL lock of a store that failed to open
             raise
         return shard
+
+    def local_growth_bytes(self) -> int:
+        """Room the shard's sparse, memory-mapped files may still claim (kept free before writes)."""
+        return sparse_growth(self.path)
 
     def _ensure_indexes(self, shard: qe.EdgeShard) -> None:
         """Create missing payload indexes (all at creation; new ones after an upgrade)."""

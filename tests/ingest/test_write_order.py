@@ -7,6 +7,7 @@ After each, the KB is opened again as a restarted server would, and the index mu
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from ingest.consistency import check_consistency, repair
+from ingest.consistency import check_consistency
 from ingest.service import Ingestor
 from kb.catalog import Catalog, DocumentRecord
 from kb.embedding import DENSE_DIM
@@ -24,6 +25,7 @@ from kb.errors import StorageFullError
 from kb.settings import Settings
 from kb.store import ChunkStore, open_store
 from tests.conftest import REPO_ROOT
+from tests.e2e.conftest import run_cli
 from tests.ingest.crash_writer import CRASH_EXIT
 
 pytestmark = pytest.mark.slow
@@ -121,18 +123,15 @@ def test_a_crash_before_a_new_document_commits_leaves_no_orphan(kb: Settings, tm
     file = tmp_path / "mutation-drive.md"
     _write(file, OLD)
     _ingest_and_crash(kb, file, "before_commit")
-    store = open_store(kb, dense_dim=DENSE_DIM)
-    catalog = Catalog(kb.catalog_path)
-    try:
-        report = check_consistency(catalog, store)
-        assert report.orphans == ["mutation-drive"] and catalog.get_document("mutation-drive") is None
-        ingestor = Ingestor(kb, store=store, catalog=catalog)
-        ingestor.warm_up()
-        assert repair(ingestor, report).repaired == ["mutation-drive"]
-        assert check_consistency(catalog, store).ok and _texts(store) == ""
-    finally:
-        catalog.close()
-        store.close()
+    found = run_cli("check", "--json", "--kb-dir", str(kb.kb_dir))
+    assert found.exit_code == 1
+    assert json.loads(found.stdout)["orphans"] == ["mutation-drive"]
+    repaired = run_cli("check", "--repair", "--json", "--kb-dir", str(kb.kb_dir))
+    assert repaired.exit_code == 0, repaired.output
+    assert json.loads(repaired.stdout)["repaired"] == ["mutation-drive"]
+    assert run_cli("check", "--kb-dir", str(kb.kb_dir)).exit_code == 0
+    with Catalog(kb.catalog_path) as catalog, open_store(kb, dense_dim=DENSE_DIM) as store:
+        assert catalog.get_document("mutation-drive") is None and _texts(store) == ""
 
 
 class FullAtCommit(Catalog):

@@ -97,6 +97,16 @@ def test_mistakes_are_tool_errors_with_a_useful_message(mcp_url: str) -> None:
         checks.check_error(result, words)
 
 
+def test_argument_errors_say_what_the_api_says(mcp_url: str, live_server: str) -> None:
+    """The same mistake gets the same one line from search_practices as from POST /v1/retrieve."""
+    mistakes = [{"sector": "helth"}, {"type": "memo"}, {"states": ["Atlantis"]}, {"year_from": 2020, "year_to": 2010}]
+    questions = [("search_practices", {"query": "land", "filters": filters}) for filters in mistakes]
+    for result, (_, arguments) in zip(over_http(mcp_url, calls(*questions)), questions, strict=True):
+        detail = assert_problem(httpx.post(f"{live_server}/v1/retrieve", json=arguments, timeout=60), 422)["detail"]
+        assert detail.startswith("filters")
+        assert text_of(result) == f"Error executing tool search_practices: {detail}"
+
+
 def test_endpoint_is_not_in_the_openapi_schema_and_answers_plain_json_rpc(client: TestClient) -> None:
     assert not any(path.startswith("/mcp") for path in client.get("/openapi.json").json()["paths"])
     response = client.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=_JSON_RPC)

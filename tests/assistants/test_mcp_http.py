@@ -132,6 +132,18 @@ def test_mcp_needs_a_key_when_reading_does(assistants_kb: Path, tmp_path: Path) 
         assert_problem(private.post("/v1/retrieve", json={"query": "land"}), 401)
 
 
+def test_mcp_limits_wrong_keys_per_address_like_the_api(assistants_kb: Path, tmp_path: Path) -> None:
+    kb_dir = copy_kb(assistants_kb, tmp_path / "kb")
+    settings = Settings(kb_dir=kb_dir, require_key_for_read=True, auth_failures_per_minute=2)
+    request = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    wrong = {**_JSON_RPC, "authorization": "Bearer guessed"}
+    with TestClient(create_app(settings)) as private:
+        assert [assert_problem(private.post("/mcp", json=request, headers=wrong), 401) for _ in range(2)]
+        limited = private.post("/mcp", json=request, headers=wrong)
+        assert "too many requests" in assert_problem(limited, 429)["detail"]
+        assert int(limited.headers["retry-after"]) >= 1
+
+
 def test_the_sdk_high_level_client_works_on_the_newest_protocol(
     mcp_url: str, live_server: str, client: TestClient
 ) -> None:

@@ -1,7 +1,7 @@
 """``kb serve`` and ``kb reindex``: the commands that need the KB to themselves.
 
 ``kb serve`` records where it listens in ``KB_DIR/server.json`` once uvicorn has bound its socket
-(after the app's lifespan has opened the KB), and removes it at exit, so other commands refused by
+(after the app's lifespan has opened the KB), and removes it when it shuts down, so other commands refused by
 the lock can name the real URL (:mod:`search.cli.running`).
 """
 
@@ -12,8 +12,9 @@ from typing import Any
 
 import click
 
+from kb.errors import StoreLockedError
 from search.cli.common import kb_dir_option, make_settings
-from search.cli.running import base_url, explain_lock, remove_record, write_record
+from search.cli.running import base_url, explain_lock, lock_message, read_record, remove_record, write_record
 
 
 @click.command()
@@ -30,6 +31,8 @@ def serve(host: str, port: int, kb_dir: Path | None) -> None:
     if settings.torch_threads == 0:
         settings = settings.model_copy(update={"torch_threads": 1})  # see kb.embedding on thread contention
     kb_path = settings.kb_dir
+    if read_record(kb_path) is not None:  # a second server would fail inside uvicorn's lifespan, verbosely
+        raise StoreLockedError(lock_message(settings, "serve"))
 
     class RecordingServer(uvicorn.Server):
         """uvicorn's server, writing the record once it listens (the real port, even for --port 0)."""
@@ -40,11 +43,19 @@ def serve(host: str, port: int, kb_dir: Path | None) -> None:
                 bound_port = int(self.servers[0].sockets[0].getsockname()[1])
                 write_record(kb_path, base_url(host, bound_port))
 
+        async def shutdown(self, sockets: Any = None) -> None:
+            # here, not only in a finally below: after a SIGTERM uvicorn re-raises the signal once
+            # its handlers are restored, and the default handler ends the process at once
+            try:
+                await super().shutdown(sockets=sockets)
+            finally:
+                remove_record(kb_path)
+
     config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
     try:
         with explain_lock(settings, "serve"):
             RecordingServer(config).run()
-    finally:
+    finally:  # every other way out (a failed start-up, an exception)
         remove_record(kb_path)
 
 

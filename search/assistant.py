@@ -4,6 +4,10 @@ One small service over the catalog and the searcher, so every transport returns 
 and the same :class:`~search.passages.Citation` objects. It raises our own errors
 (:class:`~kb.errors.QueryError`, :class:`~kb.errors.NotFoundError`); each boundary turns them into its
 own shape (problem+json, MCP tool errors).
+
+Links in results start with ``KB_PUBLIC_URL`` when set, else with the ``base_url`` each call passes
+(the address its HTTP request came to); the service is shared by every request, so it keeps no base
+of its own. :func:`start_assistant` builds the one service of a process.
 """
 
 from __future__ import annotations

@@ -201,12 +201,16 @@ class Contributions:
         check_owner(key, record)
         sent = parse_metadata_field(metadata, max_bytes=self.max_metadata_bytes)
         current = self.catalog.version(record.id)
-        if upload is not None:
-            filename = upload_name(filename, current.filename)
-            data = self.read(upload, filename)
-        else:
-            filename, data = current.filename, BlobStore(self.settings.blobs_dir).get(current.blob_sha256)
         raw = {**{k: v for k, v in record.metadata.items() if v not in (None, [], "")}, **sent, "id": record.id}
+        if upload is None:  # metadata only: the stored original is reused, read only for its front matter
+            filename = current.filename
+            stored = BlobStore(self.settings.blobs_dir).get(current.blob_sha256) if is_markdown(Path(filename)) else b""
+            check_states(key, validate(stored, filename, raw, max_bytes=self.max_metadata_bytes))
+            return self.jobs.submit(
+                blob_sha256=current.blob_sha256, filename=filename, raw_meta=raw, key=key, document_id=record.id
+            )
+        filename = upload_name(filename, current.filename)
+        data = self.read(upload, filename)
         meta = validate(data, filename, raw, max_bytes=self.max_metadata_bytes)
         check_states(key, meta)
         check_content(data, filename)

@@ -153,6 +153,7 @@ class JobOut(BaseModel):
     status: str = Field(description="queued, running, done or failed")
     document_id: str | None
     error: str | None = Field(description="Why the job failed, when it did.")
+    attempts: int = Field(description="Runs so far; a job interrupted by a restart is run again.")
     detail: dict[str, Any]
     created_at: str
     updated_at: str
@@ -166,6 +167,7 @@ class JobOut(BaseModel):
             status=job.status,
             document_id=job.document_id,
             error=job.error,
+            attempts=job.attempts,
             detail=job.detail,
             created_at=job.created_at,
             updated_at=job.updated_at,

@@ -54,7 +54,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         searcher.warm_up()
         ingestor = Ingestor(settings, store=store, catalog=catalog)
         ingestor.warm_up()
-        runner = JobRunner(ingestor, catalog)
+        runner = JobRunner(ingestor, catalog, settings)
         runner.start()
         app.state.store, app.state.catalog = store, catalog
         app.state.searcher, app.state.ingestor, app.state.jobs = searcher, ingestor, runner

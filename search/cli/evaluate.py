@@ -13,7 +13,7 @@ from search.cli.common import emit_json, kb_dir_option, make_settings, open_kb, 
 
 
 @click.command("eval")
-@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.argument("source", metavar="QUERIES.jsonl|BEIR_DIR", type=click.Path(exists=True, path_type=Path))
 @click.option("--mode", "modes", multiple=True, type=click.Choice(["hybrid", "dense", "sparse"]),
               help="Retrieval mode; repeat to compare side by side (default: hybrid).")  # fmt: skip
 @click.option(
@@ -21,7 +21,10 @@ from search.cli.common import emit_json, kb_dir_option, make_settings, open_kb, 
 )
 @kb_dir_option
 def eval_command(source: Path, modes: tuple[str, ...], as_json: bool, kb_dir: Path | None) -> None:
-    """Recall@5, Recall@10, MRR@10, nDCG@10 for SOURCE: a queries .jsonl (against this KB) or a BEIR folder."""
+    """Recall@5/10, MRR@10, nDCG@10, overall and per query kind.
+
+    SOURCE is a queries .jsonl (run against this KB) or a BEIR folder (indexed into a temporary KB).
+    """
     from search.evaluation import load_beir_queries, load_queries
 
     chosen = list(dict.fromkeys(modes)) or ["hybrid"]

@@ -25,16 +25,21 @@ INTERRUPTED_EXIT = 130
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...", type=click.Path(path_type=Path))
 @click.option("--sync", is_flag=True, help="Also remove documents whose files under these folders are gone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--server", default=None, help="Send the files to a running server's API instead.")
-@click.option("--key", default=None, envvar="KB_API_KEY", help="API key for --server (or $KB_API_KEY).")
+@click.option("--server", default=None, metavar="URL", help="Send the files to a running server's API instead.")
+@click.option("--key", default=None, metavar="KEY", envvar="KB_API_KEY", help="API key for --server (or $KB_API_KEY).")
 @kb_dir_option
 def ingest(
     paths: tuple[Path, ...], sync: bool, as_json: bool, server: str | None, key: str | None, kb_dir: Path | None
 ) -> None:
-    """Ingest files and folders (recursively). Unchanged files are skipped; changed ones replaced."""
+    """Ingest files and folders, recursively.
+
+    Unchanged files are skipped, changed ones replaced; --sync removes documents whose files are gone.
+    With --server URL --key KEY, the same through a running server's API. Exit 0: all ok, 1: some
+    files failed (the rest are ingested), 2: usage error, 130: stopped by Ctrl-C after the current file.
+    """
     if server:
         from search.remote import ingest_via_server
 
@@ -126,7 +131,7 @@ def _print_report(report: dict[str, Any]) -> None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 @kb_dir_option
 def validate(paths: tuple[Path, ...], as_json: bool, kb_dir: Path | None) -> None:
@@ -138,12 +143,7 @@ def validate(paths: tuple[Path, ...], as_json: bool, kb_dir: Path | None) -> Non
     settings = make_settings(kb_dir)
     chunker = Chunker(settings.resolved_model_path(), target_tokens=settings.chunk_tokens)
     chunker.warm_up()
-    preparer = DocumentPreparer(
-        chunker=chunker,
-        model_id=settings.dense_model_name,
-        max_bytes=settings.max_upload_bytes,
-        timeout_s=settings.conversion_timeout_s,
-    )
+    preparer = DocumentPreparer.from_settings(settings, chunker)
     files, failed = discover_files(list(paths))
     valid: list[dict[str, Any]] = []
     for path in files:

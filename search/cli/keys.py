@@ -15,7 +15,7 @@ from search.cli.common import emit_json, kb_dir_option, make_settings
 
 @click.group()
 def keys() -> None:
-    """Manage API keys for contributors and admins."""
+    """API keys for contributors and admins, shown once, stored hashed."""
 
 
 def canonical_states(states: tuple[str, ...]) -> list[str]:
@@ -35,12 +35,14 @@ def canonical_states(states: tuple[str, ...]) -> list[str]:
 
 @keys.command("create")
 @click.option("--role", type=click.Choice(["contributor", "admin"]), default="contributor", show_default=True)
-@click.option("--state", "states", multiple=True, help="State/UT the contributor may publish for (repeatable).")
-@click.option("--label", default="", help="Who holds the key, e.g. 'DITECH Haryana'.")
+@click.option(
+    "--state", "states", multiple=True, metavar="S", help="State/UT the contributor may publish for (repeatable)."
+)
+@click.option("--label", default="", metavar="TEXT", help="Who holds the key, e.g. 'DITECH Haryana'.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"id", "key", "role", "states"}.')
 @kb_dir_option
 def create_key(role: str, states: tuple[str, ...], label: str, as_json: bool, kb_dir: Path | None) -> None:
-    """Create a key and print it once; it cannot be shown again."""
+    """Create a key and print it once; only its hash is stored, so it cannot be shown again."""
     from kb.catalog import Catalog
 
     canonical = canonical_states(states)
@@ -87,7 +89,7 @@ def list_keys(as_json: bool, kb_dir: Path | None) -> None:
 
 
 @keys.command("revoke")
-@click.argument("key_id")
+@click.argument("key_id", metavar="ID")
 @kb_dir_option
 def revoke_key(key_id: str, kb_dir: Path | None) -> None:
     """Revoke a key by id; requests with it are refused from now on."""

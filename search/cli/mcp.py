@@ -21,7 +21,8 @@ from search.cli.common import kb_dir_option, make_settings, open_kb, require_kb
 @click.command("mcp")
 @kb_dir_option
 def mcp_command(kb_dir: Path | None) -> None:
-    """Serve the read-only MCP tools over stdio (search, documents, facets, similar)."""
+    """The MCP server over stdio for desktop assistants: read-only tools to search, read documents,
+    list facets and find similar practices (docs/assistants.md)."""
     import anyio
 
     from search.assistant import AssistantService

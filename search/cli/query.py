@@ -18,12 +18,12 @@ INDEXED_DOCUMENTS_LIMIT = 10_000_000  # a facet needs a limit; far above any KB 
 
 @click.command()
 @click.argument("query")
-@click.option("--top-k", default=10, show_default=True, type=click.IntRange(1, 50))
-@click.option("--state", "states", multiple=True, help="Filter by state/UT (repeatable).")
-@click.option("--sector", default=None)
-@click.option("--type", "doc_type", default=None)
-@click.option("--year-from", type=int, default=None)
-@click.option("--year-to", type=int, default=None)
+@click.option("--state", "states", multiple=True, metavar="S", help="Filter by state/UT (repeatable).")
+@click.option("--sector", default=None, metavar="S", help="Filter by sector, e.g. land_records.")
+@click.option("--type", "doc_type", default=None, metavar="T", help="Filter by type, e.g. case_study.")
+@click.option("--year-from", type=int, default=None, metavar="Y")
+@click.option("--year-to", type=int, default=None, metavar="Y")
+@click.option("--top-k", default=10, show_default=True, type=click.IntRange(1, 50), metavar="N")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "sparse"]), default="hybrid", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the same body as GET /v1/search.")
 @kb_dir_option
@@ -39,7 +39,10 @@ def search(
     as_json: bool,
     kb_dir: Path | None,
 ) -> None:
-    """Search the knowledge base; one result per document with its best section."""
+    """Search by meaning: one result per document with its best section and a snippet.
+
+    --json prints the body of GET /v1/search.
+    """
     from search.retrieval import Searcher
     from search.schemas import SearchRequest
     from search.validation import build_filters
@@ -69,7 +72,7 @@ def search(
 @click.option("--json", "as_json", is_flag=True)
 @kb_dir_option
 def stats(as_json: bool, kb_dir: Path | None) -> None:
-    """Documents, chunks and index size, with counts by type, sector and state."""
+    """Documents and chunks (in the catalog and in the index), counts by type, sector and state."""
     settings = make_settings(kb_dir)
     require_kb(settings)
     with open_kb(settings, "read") as (catalog, store):

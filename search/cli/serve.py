@@ -22,7 +22,10 @@ from search.cli.running import base_url, explain_lock, lock_message, read_record
 @click.option("--port", default=8000, show_default=True, type=int, envvar="KB_PORT", help="Port ($KB_PORT; 0: any).")
 @kb_dir_option
 def serve(host: str, port: int, kb_dir: Path | None) -> None:
-    """Serve the API, the MCP endpoint and the web UI (owns the KB while it runs)."""
+    """The HTTP API (docs at /docs, metrics at /metrics), MCP at /mcp and the web UI.
+
+    It owns the embedded KB while it runs; other commands then go through it.
+    """
     import uvicorn
 
     from search.api import create_app
@@ -62,7 +65,7 @@ def serve(host: str, port: int, kb_dir: Path | None) -> None:
 @click.command()
 @kb_dir_option
 def reindex(kb_dir: Path | None) -> None:
-    """Rebuild the whole index from the catalog (the old index is replaced only when complete)."""
+    """Rebuild the index from the catalog alone (the old index is replaced when the new one is complete)."""
     from search.maintenance import rebuild_index
 
     settings = make_settings(kb_dir)

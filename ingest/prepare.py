@@ -18,6 +18,7 @@ from ingest.converters import convert_bytes
 from kb.embedding import CONTEXT_META_FIELD
 from kb.errors import InputError, MetadataError, PayloadTooLargeError
 from kb.metadata import (
+    MAX_METADATA_BYTES,
     DocumentMetadata,
     build_metadata,
     default_id,
@@ -27,6 +28,7 @@ from kb.metadata import (
     split_front_matter,
 )
 from kb.models import Chunk, ConvertedDocument, chunk_point_id, sha256_hex
+from kb.settings import Settings
 
 # Bump when conversion or chunking changes output, so unchanged files are re-indexed once.
 PIPELINE_VERSION = "2"
@@ -59,20 +61,34 @@ def fingerprint(data: bytes, raw_meta: dict[str, Any], filename: str, model_id: 
     return sha256_hex("\x1f".join(parts).encode())
 
 
-def humanize(stem: str) -> str:
-    """A readable fallback title from a file name: ``cm-window_report`` -> ``Cm window report``."""
-    words = stem.replace("_", " ").replace("-", " ").split()
-    return " ".join(words).capitalize() if words else stem
-
-
 class DocumentPreparer:
     """Reads, validates, converts and chunks; shared by the CLI, the API worker and reindex."""
 
-    def __init__(self, *, chunker: Chunker, model_id: str, max_bytes: int, timeout_s: float | None) -> None:
+    def __init__(
+        self,
+        *,
+        chunker: Chunker,
+        model_id: str,
+        max_bytes: int,
+        timeout_s: float | None,
+        max_metadata_bytes: int = MAX_METADATA_BYTES,
+    ) -> None:
         self.chunker = chunker
         self.model_id = model_id
         self.max_bytes = max_bytes
         self.timeout_s = timeout_s
+        self.max_metadata_bytes = max_metadata_bytes
+
+    @classmethod
+    def from_settings(cls, settings: Settings, chunker: Chunker) -> DocumentPreparer:
+        """The preparer with the configured limits (upload size, metadata size, conversion time)."""
+        return cls(
+            chunker=chunker,
+            model_id=settings.dense_model_name,
+            max_bytes=settings.max_upload_bytes,
+            timeout_s=settings.conversion_timeout_s,
+            max_metadata_bytes=settings.max_metadata_bytes,
+        )
 
     def read_file(self, path: Path) -> tuple[bytes, dict[str, Any]]:
         """The file's bytes and its raw metadata (front matter or sidecar)."""
@@ -81,7 +97,8 @@ class DocumentPreparer:
             raise PayloadTooLargeError(
                 f"{path}: file is {size / 1e6:.1f} MB; the limit is {self.max_bytes / 1e6:.0f} MB (KB_MAX_UPLOAD_BYTES)"
             )
-        return path.read_bytes(), {} if is_markdown(path) else read_raw_metadata(path)
+        raw = {} if is_markdown(path) else read_raw_metadata(path, max_bytes=self.max_metadata_bytes)
+        return path.read_bytes(), raw
 
     def prepare(
         self,
@@ -105,9 +122,12 @@ class DocumentPreparer:
             raise type(exc)(f"{label}: {exc.message}") from None
         if is_markdown(Path(filename)):
             try:
-                front_matter = split_front_matter(data.decode("utf-8", errors="replace"))[0]
+                text = data.decode("utf-8", errors="replace")
+                front_matter = split_front_matter(text, max_bytes=self.max_metadata_bytes)[0]
             except MetadataError as exc:
                 raise MetadataError(exc.message, path=label) from None
+            except InputError as exc:  # e.g. front matter over the size limit
+                raise type(exc)(f"{label}: {exc.message}") from None
             raw_meta = {**front_matter, **raw_meta}  # explicit metadata (API form) wins
         meta = build_metadata(
             raw_meta,

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from haystack import Document
 from haystack.document_stores.types import DuplicatePolicy
 
 from ingest.chunking import Chunker
-from ingest.converters import SUPPORTED_EXTENSIONS
+from ingest.files import IngestReport, discover_files
 from ingest.pipeline import build_embedding_pipeline
 from ingest.prepare import DocumentPreparer, PreparedDocument, chunk_documents, fingerprint
 from ingest.sparse import Bm25DocumentEmbedder
@@ -27,68 +27,13 @@ from kb.blobs import BlobStore
 from kb.catalog import Catalog, DocumentRecord
 from kb.diskspace import ensure_free_space
 from kb.errors import ConflictError, KBError, TimeoutExceededError
-from kb.metadata import SIDECAR_SUFFIX, DocumentMetadata
+from kb.metadata import DocumentMetadata
 from kb.models import ConvertedDocument
 from kb.settings import Settings
 from kb.store import ChunkStore
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]  # (done, total, what is being worked on)
-
-
-@dataclass
-class IngestReport:
-    """Per-run outcome; ``to_json`` is the contract of ``kb ingest --json``."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    failed: list[dict[str, str]] = field(default_factory=list)
-    documents: list[dict[str, Any]] = field(default_factory=list)
-
-    def record(self, outcome: str, document_id: str, path: str, chunks: int) -> None:
-        getattr(self, outcome).append(document_id)
-        self.documents.append({"id": document_id, "path": path, "outcome": outcome, "chunks": chunks})
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "added": len(self.added),
-            "updated": len(self.updated),
-            "unchanged": len(self.unchanged),
-            "removed": len(self.removed),
-            "failed": self.failed,
-            "documents": self.documents,
-        }
-
-    @property
-    def exit_code(self) -> int:
-        """0 when nothing failed, 1 when some files failed (the rest were still ingested)."""
-        return 1 if self.failed else 0
-
-
-def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[dict[str, str]]]:
-    """Supported files under ``paths`` (recursively, skipping hidden entries and sidecars)."""
-    found: list[Path] = []
-    problems: list[dict[str, str]] = []
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                rel = child.relative_to(path).parts
-                if any(part.startswith(".") for part in rel) or not child.is_file():
-                    continue
-                if child.name.endswith(SIDECAR_SUFFIX) or child.suffix.lower() not in SUPPORTED_EXTENSIONS:
-                    continue
-                found.append(child)
-        elif path.is_file():
-            if path.suffix.lower() in SUPPORTED_EXTENSIONS:
-                found.append(path)
-            else:
-                supported = ", ".join(sorted(SUPPORTED_EXTENSIONS))
-                problems.append({"path": str(path), "error": f"unsupported file type; supported: {supported}"})
-        else:
-            problems.append({"path": str(path), "error": "no such file or folder"})
-    return found, problems
 
 
 class Ingestor:
@@ -100,12 +45,7 @@ class Ingestor:
         self.catalog = catalog
         self.blobs = BlobStore(settings.blobs_dir, min_free_bytes=settings.min_free_bytes)
         self.chunker = Chunker(settings.resolved_model_path(), target_tokens=settings.chunk_tokens)
-        self.preparer = DocumentPreparer(
-            chunker=self.chunker,
-            model_id=settings.dense_model_name,
-            max_bytes=settings.max_upload_bytes,
-            timeout_s=settings.conversion_timeout_s,
-        )
+        self.preparer = DocumentPreparer.from_settings(settings, self.chunker)
         self.embedding = build_embedding_pipeline(settings)
         self.sparse = Bm25DocumentEmbedder()
 
@@ -326,8 +266,9 @@ class Ingestor:
         fresh = [d for d in documents if previous.get(d.id) is None or previous[d.id].embedding is None]
         embedded: dict[str, Document] = {}
         step = self.settings.embedding_batch_size * 2
+        began = time.monotonic()
         for start in range(0, len(fresh), step):
-            _check_deadline(deadline)
+            _check_deadline(deadline, projected=_projected_end(began, start, len(fresh)))
             output = self.embedding.run({"dense": {"documents": fresh[start : start + step]}})["sparse"]["documents"]
             embedded.update({d.id: d for d in output})
         reused = [replace(d, embedding=previous[d.id].embedding) for d in documents if d.id not in embedded]
@@ -399,10 +340,26 @@ def _remaining(deadline: float | None) -> float | None:
     return None if deadline is None else max(0.5, deadline - time.monotonic())
 
 
-def _check_deadline(deadline: float | None) -> None:
-    if deadline is not None and time.monotonic() > deadline:
+def _projected_end(began: float, done: int, total: int) -> float | None:
+    """When embedding ``total`` chunks will end at the pace of the first ``done`` (None before any)."""
+    if done == 0:
+        return None
+    return began + (time.monotonic() - began) * total / done
+
+
+def _check_deadline(deadline: float | None, *, projected: float | None = None) -> None:
+    """Stop a job past its time limit, or as soon as its pace shows it cannot finish in time.
+
+    Failing early frees the only worker for the uploads waiting behind a huge file.
+    """
+    if deadline is None:
+        return
+    now = time.monotonic()
+    if now > deadline or (projected is not None and projected > deadline):
+        late = max(projected or now, now) - deadline
+        hint = f" (at this pace it would end {late:.0f} s after the limit)" if projected and late > 0 else ""
         raise TimeoutExceededError(
-            "ingesting this file took longer than the job time limit (KB_JOB_TIMEOUT_S); "
+            f"ingesting this file takes longer than the job time limit (KB_JOB_TIMEOUT_S){hint}; "
             "split it into smaller files or ask an operator to raise the limit"
         )
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from ingest.service import discover_files
+from ingest.files import discover_files
 from kb.errors import AuthError, InputError, KBError
 from kb.metadata import default_id, is_markdown, read_raw_metadata, split_front_matter
 

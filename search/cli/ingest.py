@@ -137,8 +137,8 @@ def _print_report(report: dict[str, Any]) -> None:
 def validate(paths: tuple[Path, ...], as_json: bool, kb_dir: Path | None) -> None:
     """Check metadata and conversion of files without indexing them."""
     from ingest.chunking import Chunker
+    from ingest.files import discover_files
     from ingest.prepare import DocumentPreparer
-    from ingest.service import discover_files
 
     settings = make_settings(kb_dir)
     chunker = Chunker(settings.resolved_model_path(), target_tokens=settings.chunk_tokens)

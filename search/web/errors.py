@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from kb.errors import KBError
+from kb.errors import BusyError, KBError
 from search.web.render import page
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,12 @@ def _wrap(original: Handler | None) -> Handler:
     async def handler(request: Request, exc: Exception) -> Response:
         if wants_html(request):
             status, detail = _detail(exc)
-            if status >= 500:
+            if status >= 500 and not isinstance(exc, BusyError):
                 log.exception("error on web page %s", request.url.path, exc_info=exc)
-            return error_page(request, status, detail)
+            response = error_page(request, status, detail)
+            if isinstance(exc, KBError) and exc.retry_after is not None:
+                response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+            return response
         if original is None:
             raise exc
         result = original(request, exc)

@@ -1,0 +1,66 @@
+"""Which files an ingest run takes, and what it reports about each (the ``kb ingest --json`` contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.converters import SUPPORTED_EXTENSIONS
+from kb.metadata import SIDECAR_SUFFIX
+
+
+@dataclass
+class IngestReport:
+    """Per-run outcome; ``to_json`` is the contract of ``kb ingest --json``."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, outcome: str, document_id: str, path: str, chunks: int) -> None:
+        getattr(self, outcome).append(document_id)
+        self.documents.append({"id": document_id, "path": path, "outcome": outcome, "chunks": chunks})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "removed": len(self.removed),
+            "failed": self.failed,
+            "documents": self.documents,
+        }
+
+    @property
+    def exit_code(self) -> int:
+        """0 when nothing failed, 1 when some files failed (the rest were still ingested)."""
+        return 1 if self.failed else 0
+
+
+def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[dict[str, str]]]:
+    """Supported files under ``paths`` (recursively, skipping hidden entries and sidecars)."""
+    found: list[Path] = []
+    problems: list[dict[str, str]] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path).parts
+                if any(part.startswith(".") for part in rel) or not child.is_file():
+                    continue
+                if child.name.endswith(SIDECAR_SUFFIX) or child.suffix.lower() not in SUPPORTED_EXTENSIONS:
+                    continue
+                found.append(child)
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED_EXTENSIONS:
+                found.append(path)
+            else:
+                supported = ", ".join(sorted(SUPPORTED_EXTENSIONS))
+                problems.append({"path": str(path), "error": f"unsupported file type; supported: {supported}"})
+        else:
+            problems.append({"path": str(path), "error": "no such file or folder"})
+    return found, problems

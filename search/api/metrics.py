@@ -37,11 +37,18 @@ class _StateCollector(Collector):
         yield GaugeMetricFamily("kb_documents", "Active documents", value=counts["documents"])
         yield GaugeMetricFamily("kb_documents_withdrawn", "Withdrawn documents", value=counts["withdrawn"])
         yield GaugeMetricFamily("kb_chunks", "Chunks in the index", value=state.store.count_documents())
-        jobs = GaugeMetricFamily("kb_ingest_jobs", "Ingest jobs by state since start", labels=["status"])
+        jobs = GaugeMetricFamily(
+            "kb_ingest_jobs", "Ingest jobs waiting now (queued) and finished since start", labels=["status"]
+        )
         jobs.add_metric(["queued"], state.jobs.pending())
         for status, count in state.jobs.finished.items():
             jobs.add_metric([status], count)
         yield jobs
+        yield GaugeMetricFamily(
+            "kb_ingest_oldest_job_age_seconds",
+            "Age of the oldest waiting ingest job: grows when the worker is stuck or overloaded",
+            value=state.catalog.oldest_waiting_age_s(),
+        )
 
 
 class _MeasureMiddleware:

@@ -44,4 +44,7 @@ def test_twelve_large_queued_uploads_do_not_grow_the_server(tmp_path: Path) -> N
     finally:
         server.kill()
     assert grown < 100, f"RSS grew by {grown:.0f} MB while 11 more uploads of 20 MB waited: {rss}"
-    assert "kb_ingest_jobs" in waiting
+    queued = next(line for line in waiting.splitlines() if line.startswith('kb_ingest_jobs{status="queued"}'))
+    assert float(queued.split()[-1]) >= 12  # the queue depth an operator alerts on
+    age = next(line for line in waiting.splitlines() if line.startswith("kb_ingest_oldest_job_age_seconds"))
+    assert float(age.split()[-1]) > 0

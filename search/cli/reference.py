@@ -80,11 +80,10 @@ def command_rows(group: click.Group, prefix: str = "kb") -> list[tuple[str, str]
     return rows
 
 
-def command_table() -> str:
-    from search.cli import main
-
+def command_table(root: click.Group) -> str:
+    """The README's command table for ``root`` (the ``kb`` group, passed in: no import of the root)."""
     lines = ["| command | what it does |", "|---|---|"]
-    lines += [f"| `{_cell(usage)}` | {_cell(_code_spans(text))} |" for usage, text in command_rows(main)]
+    lines += [f"| `{_cell(usage)}` | {_cell(_code_spans(text))} |" for usage, text in command_rows(root)]
     return "\n".join(lines) + "\n"
 
 
@@ -127,14 +126,12 @@ def settings_rows() -> list[tuple[str, str, str]]:
     ]
 
 
-def option_env_rows() -> list[tuple[str, str, str]]:
+def option_env_rows(root: click.Group) -> list[tuple[str, str, str]]:
     """CLI options that read an environment variable themselves (not Settings fields)."""
-    from search.cli import main
-
     rows: list[tuple[str, str, str]] = []
-    ctx = click.Context(main)
-    for name in main.list_commands(ctx):
-        command = main.get_command(ctx, name)
+    ctx = click.Context(root)
+    for name in root.list_commands(ctx):
+        command = root.get_command(ctx, name)
         for param in command.params if command else []:
             if isinstance(param, click.Option) and isinstance(param.envvar, str):
                 default = "(none)" if param.default is None else f"`{param.default}`"
@@ -142,8 +139,9 @@ def option_env_rows() -> list[tuple[str, str, str]]:
     return rows
 
 
-def settings_table() -> str:
+def settings_table(root: click.Group) -> str:
+    """The README's settings table: every Settings field, then the options of ``root``'s commands."""
     lines = ["| variable | default | what it sets |", "|---|---|---|"]
-    for variable, default, text in [*settings_rows(), *option_env_rows()]:
+    for variable, default, text in [*settings_rows(), *option_env_rows(root)]:
         lines.append(f"| `{variable}` | {_cell(default)} | {_cell(text)} |")
     return "\n".join(lines) + "\n"

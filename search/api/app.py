@@ -42,7 +42,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from kb.catalog import Catalog
     from kb.embedding import DENSE_DIM
     from kb.store import open_store
-    from search.jobs import JobRunner
+    from search.operations.jobs import JobRunner
     from search.retrieval import Searcher
 
     settings: Settings = app.state.settings

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from kb.catalog import Catalog, KeyRecord
 from kb.errors import AuthError, ForbiddenError
 from kb.settings import Settings
-from search.jobs import JobRunner
+from search.operations.jobs import JobRunner
 from search.retrieval import Searcher
 from search.services.auth import authenticate
 from search.services.contributions import Contributions

@@ -41,7 +41,7 @@ def ingest(
     files failed (the rest are ingested), 2: usage error, 130: stopped by Ctrl-C after the current file.
     """
     if server:
-        from search.remote import ingest_via_server
+        from search.operations.remote import ingest_via_server
 
         report_json, code = ingest_via_server(server, key, list(paths))
         emit_json(report_json) if as_json else _print_report(report_json)

@@ -25,8 +25,8 @@ def mcp_command(kb_dir: Path | None) -> None:
     list facets and find similar practices (docs/assistants.md)."""
     import anyio
 
-    from search.assistant import AssistantService
-    from search.mcp_server import build_server
+    from search.assistant import start_assistant
+    from search.mcp import build_server
     from search.retrieval import Searcher
 
     settings = make_settings(kb_dir)
@@ -42,8 +42,7 @@ def mcp_command(kb_dir: Path | None) -> None:
     with contextlib.ExitStack() as stack:
         catalog, store = stack.enter_context(open_kb(settings, "mcp"))
         with contextlib.redirect_stdout(sys.stderr):
-            service = AssistantService(settings, catalog, Searcher(settings, store))
-            service.warm_up()
+            service = start_assistant(settings, catalog, Searcher(settings, store))
         documents = catalog.counts()["documents"]
         click.echo(f"kb mcp: serving {documents} documents from {settings.kb_dir} over stdio", err=True)
         if not documents:  # most likely a wrong --kb-dir in the client's config: say so where it logs

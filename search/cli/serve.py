@@ -66,7 +66,7 @@ def serve(host: str, port: int, kb_dir: Path | None) -> None:
 @kb_dir_option
 def reindex(kb_dir: Path | None) -> None:
     """Rebuild the index from the catalog alone (the old index is replaced when the new one is complete)."""
-    from search.maintenance import rebuild_index
+    from search.operations.maintenance import rebuild_index
 
     settings = make_settings(kb_dir)
     with explain_lock(settings, "reindex"):

@@ -41,7 +41,7 @@ from kb.metadata import (
 from kb.settings import Settings
 
 if TYPE_CHECKING:
-    from search.jobs import JobRunner
+    from search.operations.jobs import JobRunner
 
 SUPPORTED_KINDS = "Markdown (.md, .markdown), PDF (.pdf), Word (.docx), HTML (.html, .htm) or plain text (.txt)"
 

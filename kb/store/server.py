@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Self
 
 from haystack.core.serialization import default_from_dict, default_to_dict
@@ -86,6 +86,7 @@ class ServerStore(ChunkStore):
         self.return_embedding = return_embedding
         self.timeout = timeout
         self._closed = False
+        self._owns_client = client is None
         if client is None:
             key = self.api_key.resolve_value() if self.api_key is not None else None
             client = QdrantClient(url=url, api_key=key, timeout=timeout, check_compatibility=False)
@@ -97,16 +98,26 @@ class ServerStore(ChunkStore):
         return f"collection {self.collection!r} at {self.url or 'the given client'}"
 
     def _ensure_collection(self) -> None:
+        """Open the collection by its name, or create it behind an alias of that name.
+
+        Readers and writers always use ``self.collection``; on a new deployment that name is an alias
+        of a physical collection ``<name>-<timestamp>``, so ``kb reindex`` can build a new one and
+        switch the alias atomically (:meth:`switch_alias`). A collection created by an older version
+        under the plain name keeps working until its first reindex turns it into an alias.
+        """
         with self._translate():
-            if not self.client.collection_exists(self.collection):
-                self.client.create_collection(
-                    self.collection,
-                    vectors_config={DENSE: qm.VectorParams(size=self.dense_dim, distance=qm.Distance.COSINE)},
-                    sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
-                    shard_number=self.shards,
-                    replication_factor=self.replicas,
+            if self.physical_collection() is None:
+                physical = f"{self.collection}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
+                self._create_physical(physical)
+                self.client.update_collection_aliases(
+                    [
+                        qm.CreateAliasOperation(
+                            create_alias=qm.CreateAlias(collection_name=physical, alias_name=self.collection)
+                        )
+                    ]
                 )
-            info = self.client.get_collection(self.collection)
+            physical = self.physical_collection() or self.collection
+            info = self.client.get_collection(physical)
         vectors = info.config.params.vectors
         params = vectors.get(DENSE) if isinstance(vectors, dict) else None
         if params is None:
@@ -118,7 +129,76 @@ class ServerStore(ChunkStore):
             warnings.simplefilter("ignore", UserWarning)
             for key, kind in PAYLOAD_INDEXES.items():
                 if key not in (info.payload_schema or {}):
-                    self.client.create_payload_index(self.collection, key, _SCHEMA[kind], wait=True)
+                    self.client.create_payload_index(physical, key, _SCHEMA[kind], wait=True)
+
+    def _create_physical(self, name: str) -> None:
+        self.client.create_collection(
+            name,
+            vectors_config={DENSE: qm.VectorParams(size=self.dense_dim, distance=qm.Distance.COSINE)},
+            sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
+            shard_number=self.shards,
+            replication_factor=self.replicas,
+        )
+
+    def _alias_target(self) -> str | None:
+        for alias in self.client.get_aliases().aliases:
+            if alias.alias_name == self.collection:
+                return str(alias.collection_name)
+        return None
+
+    def physical_collection(self) -> str | None:
+        """The collection behind ``self.collection`` (itself if it is a plain collection), or None."""
+        with self._translate():
+            target = self._alias_target()
+            if target is not None:
+                return target
+            names = {c.name for c in self.client.get_collections().collections}
+        return self.collection if self.collection in names else None
+
+    def new_generation(self) -> ServerStore:
+        """An empty physical collection beside the live one, for ``kb reindex`` to fill."""
+        name = f"{self.collection}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
+        with self._translate():
+            self._create_physical(name)
+        return type(self)(
+            self.url,
+            api_key=self.api_key,
+            collection=name,
+            shards=self.shards,
+            replicas=self.replicas,
+            dense_dim=self.dense_dim,
+            return_embedding=self.return_embedding,
+            timeout=self.timeout,
+            client=self.client,
+        )
+
+    def switch_alias(self, target: str) -> str | None:
+        """Point ``self.collection`` at ``target`` in one atomic alias change; drop what it replaced.
+
+        Searches see the old collection until the change and the new one after it, never a missing
+        or half-built one. Only a pre-alias deployment (a plain collection of that name) has a short
+        gap: the collection must be deleted before an alias may take its name. Returns the name of
+        the collection that was dropped.
+        """
+        with self._translate():
+            previous = self.physical_collection()
+            operations: list[Any] = []
+            if previous == self.collection:  # legacy plain collection
+                self.client.delete_collection(self.collection)
+            elif previous is not None:
+                operations.append(qm.DeleteAliasOperation(delete_alias=qm.DeleteAlias(alias_name=self.collection)))
+            operations.append(
+                qm.CreateAliasOperation(create_alias=qm.CreateAlias(collection_name=target, alias_name=self.collection))
+            )
+            self.client.update_collection_aliases(operations)
+            if previous not in (None, self.collection, target):
+                self.client.delete_collection(str(previous))
+        return previous
+
+    def drop(self) -> None:
+        """Delete this store's physical collection (a failed reindex cleans up after itself)."""
+        with self._translate():
+            self.client.delete_collection(self.collection)
 
     # ---- lifecycle ------------------------------------------------------------------------------
 
@@ -129,20 +209,23 @@ class ServerStore(ChunkStore):
         """Nothing to do: every write waits for the server's acknowledgement."""
 
     def close(self) -> None:
-        """Close the client's connections. Idempotent."""
+        """Close the client's connections, if this store opened them (a shared client stays open). Idempotent."""
         if not self._closed:
             self._closed = True
-            with self._translate():
-                self.client.close()
+            if self._owns_client:
+                with self._translate():
+                    self.client.close()
 
     def info(self) -> dict[str, Any]:
         """Backend, location and sizes, for ``kb stats``."""
+        physical = self.physical_collection() or self.collection
         with self._translate():
-            info = self.client.get_collection(self.collection)
+            info = self.client.get_collection(physical)
         return {
             "backend": "server",
             "url": self.url,
             "collection": self.collection,
+            "physical_collection": physical,
             "points": info.points_count or 0,
             "indexed_vectors": info.indexed_vectors_count or 0,
             "segments": info.segments_count,

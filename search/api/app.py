@@ -68,6 +68,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store.close()
 
 
+def app_from_environment() -> FastAPI:
+    """The app for one of ``kb serve --workers N``'s processes: settings from the ``KB_*`` variables."""
+    settings = Settings()
+    if settings.torch_threads == 0:
+        settings = settings.model_copy(update={"torch_threads": 1})  # one core per process: see kb.embedding
+    return create_app(settings)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for ``settings``; nothing is loaded until the lifespan starts."""
     app = FastAPI(

@@ -7,12 +7,14 @@ the lock can name the real URL (:mod:`search.cli.running`).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import click
 
-from kb.errors import StoreLockedError
+from kb.errors import ConfigError, StoreLockedError
+from kb.settings import QDRANT_MEMORY_URL, Settings
 from search.cli.common import kb_dir_option, make_settings
 from search.cli.running import base_url, explain_lock, lock_message, read_record, remove_record, write_record
 
@@ -20,11 +22,19 @@ from search.cli.running import base_url, explain_lock, lock_message, read_record
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="KB_HOST", help="Address to bind ($KB_HOST).")
 @click.option("--port", default=8000, show_default=True, type=int, envvar="KB_PORT", help="Port ($KB_PORT; 0: any).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="API processes; more than 1 needs a shared index (KB_QDRANT_URL).",
+)
 @kb_dir_option
-def serve(host: str, port: int, kb_dir: Path | None) -> None:
+def serve(host: str, port: int, workers: int, kb_dir: Path | None) -> None:
     """The HTTP API (docs at /docs, metrics at /metrics), MCP at /mcp and the web UI.
 
-    It owns the embedded KB while it runs; other commands then go through it.
+    It owns the embedded KB while it runs; other commands then go through it. With `--workers N` on
+    a shared deployment (KB_QDRANT_URL), N processes serve the same catalog and index.
     """
     import uvicorn
 
@@ -34,6 +44,9 @@ def serve(host: str, port: int, kb_dir: Path | None) -> None:
     if settings.torch_threads == 0:
         settings = settings.model_copy(update={"torch_threads": 1})  # see kb.embedding on thread contention
     kb_path = settings.kb_dir
+    if workers > 1:
+        _serve_processes(settings, host, port, workers)
+        return
     if read_record(kb_path) is not None:  # a second server would fail inside uvicorn's lifespan, verbosely
         raise StoreLockedError(lock_message(settings, "serve"))
 
@@ -60,6 +73,27 @@ def serve(host: str, port: int, kb_dir: Path | None) -> None:
             RecordingServer(config).run()
     finally:  # every other way out (a failed start-up, an exception)
         remove_record(kb_path)
+
+
+def _serve_processes(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Several uvicorn worker processes, each building the app from the environment."""
+    import uvicorn
+
+    if not settings.qdrant_url or settings.qdrant_url == QDRANT_MEMORY_URL:
+        raise ConfigError(
+            f"--workers {workers} needs an index that several processes can share: the embedded Qdrant Edge "
+            "index (and the in-process :memory: stand-in) belong to one process. Set KB_QDRANT_URL to a "
+            "Qdrant server (and KB_CATALOG_URL to PostgreSQL for several machines; see README, Scale-out), "
+            "or serve with one process"
+        )
+    if port == 0:
+        raise ConfigError("--workers needs a fixed --port (the processes share one listening socket)")
+    os.environ["KB_DIR"] = str(settings.kb_dir)  # the worker processes read their settings from here
+    write_record(settings.kb_dir, base_url(host, port))
+    try:
+        uvicorn.run("search.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers)
+    finally:
+        remove_record(settings.kb_dir)
 
 
 @click.command()

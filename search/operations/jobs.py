@@ -48,9 +48,18 @@ class JobRunner:
         self.finished: dict[str, int] = {"done": 0, "failed": 0, "retried": 0}
 
     def start(self) -> None:
-        """Recover what a previous process left, then start the worker."""
-        requeued, failed = self.catalog.recover_interrupted_jobs(max_attempts=self.settings.job_max_attempts)
-        repaired = self.ingestor.recover()
+        """Recover what a previous process left, then start the worker.
+
+        Only the owner of an embedded KB may do this: its lock proves no other process is running
+        those jobs. A shared deployment (a Qdrant server, several API and worker processes) must not
+        take another live worker's job: there a crashed worker's job returns to the queue when its
+        lease lapses, and its rerun rewrites the document whole (``kb check --repair`` mends the rest).
+        """
+        requeued = failed = 0
+        repaired: list[str] = []
+        if not self.settings.qdrant_url:
+            requeued, failed = self.catalog.recover_interrupted_jobs(max_attempts=self.settings.job_max_attempts)
+            repaired = self.ingestor.recover()
         if requeued or failed or repaired:
             log.warning(
                 "recovered after a restart: %d jobs requeued, %d failed for good, %d documents reconciled",

@@ -22,9 +22,12 @@ class IngestReport:
     failed: list[dict[str, str]] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
 
-    def record(self, outcome: str, document_id: str, path: str, chunks: int) -> None:
+    def record(self, outcome: str, document_id: str, path: str, chunks: int, warnings: Sequence[str] = ()) -> None:
+        """One file's outcome; ``warnings`` (e.g. low OCR confidence) say what may need a look."""
         getattr(self, outcome).append(document_id)
-        self.documents.append({"id": document_id, "path": path, "outcome": outcome, "chunks": chunks})
+        self.documents.append(
+            {"id": document_id, "path": path, "outcome": outcome, "chunks": chunks, "warnings": list(warnings)}
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

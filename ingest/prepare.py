@@ -117,7 +117,13 @@ class DocumentPreparer:
         file_fingerprint = fingerprint(data, raw_meta, filename, self.model_id)
         limits = [t for t in (self.timeout_s, timeout_s) if t is not None]
         try:
-            converted = convert_bytes(data, filename, timeout_s=min(limits) if limits else None)
+            language = raw_meta.get("language")  # scanned pages are read in the document's language
+            converted = convert_bytes(
+                data,
+                filename,
+                timeout_s=min(limits) if limits else None,
+                language=str(language) if language else None,
+            )
         except InputError as exc:
             raise type(exc)(f"{label}: {exc.message}") from None
         if is_markdown(Path(filename)):
@@ -166,6 +172,7 @@ def chunk_documents(prepared: PreparedDocument, *, version: int) -> list[Documen
         "source_url": meta.source_url,
         "version": version,
     }
+    ocr_pages = {s.page: s.ocr_confidence for s in prepared.converted.sections if s.ocr}
     documents = []
     for chunk in prepared.chunks:
         chunk_meta = {
@@ -175,6 +182,8 @@ def chunk_documents(prepared: PreparedDocument, *, version: int) -> list[Documen
             "heading_path": list(chunk.heading_path),
             "section": " › ".join(chunk.heading_path),
             "page": chunk.page,
+            "ocr": chunk.page in ocr_pages,  # text read by OCR (each PDF section lies on one page)
+            "ocr_confidence": ocr_pages.get(chunk.page),
             CONTEXT_META_FIELD: chunk.context or None,
         }
         documents.append(

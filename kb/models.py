@@ -22,11 +22,15 @@ class Section:
 
     ``heading_path`` is the list of headings from the top of the document down to this text
     (``["Areas of cooperation", "Clause 4"]``); ``page`` is 1-based where the format has pages.
+    ``ocr`` marks text read from a page image by text recognition, ``ocr_confidence`` the engine's
+    mean word confidence (0-100) there: readers and ranking may trust such text less.
     """
 
     text: str
     heading_path: tuple[str, ...] = ()
     page: int | None = None
+    ocr: bool = False
+    ocr_confidence: float | None = None
 
     @property
     def heading(self) -> str:
@@ -42,6 +46,7 @@ class ConvertedDocument:
     media_type: str
     title: str | None = None
     page_count: int | None = None
+    warnings: tuple[str, ...] = ()  # e.g. low OCR confidence: ingested, but worth a look
 
     @property
     def text(self) -> str:

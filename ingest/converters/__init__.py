@@ -4,7 +4,10 @@
 a file whose extension promises another format, and calls the converter for that format. With
 ``timeout_s`` it converts in a separate worker process that is killed when the limit passes, so a
 pathological PDF cannot hang an ingest job or the API; the limit counts conversion only, not
-starting the worker.
+starting the worker. A PDF with scanned pages is converted in two steps, each with its own limit:
+the text layer (``timeout_s``), then OCR of the pages without one (:func:`ocr.ocr_timeout_s`, which
+grows with the number of pages, since recognition takes seconds per page where extraction takes
+milliseconds).
 
 The Haystack components wrapping these functions live in :mod:`ingest.converters.components` and
 are exported from here lazily: importing Haystack imports torch, which the worker process (and a
@@ -23,15 +26,17 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeoutError
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ingest.converters import sniff
 from ingest.converters._common import require_content
 from ingest.converters.docx import convert_docx
 from ingest.converters.html import convert_html
 from ingest.converters.markdown import convert_markdown
-from ingest.converters.pdf import convert_pdf
+from ingest.converters.ocr import OcrPage, ocr_pdf_pages, ocr_timeout_s
+from ingest.converters.pdf import assemble_pdf, convert_pdf, extract_pdf
 from ingest.converters.text import convert_text
 from kb.errors import ConversionError, KBError, TimeoutExceededError
 from kb.models import ConvertedDocument
@@ -69,6 +74,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 WORKER_START_TIMEOUT_S = 120.0
 
@@ -104,19 +110,35 @@ def __getattr__(name: str) -> Any:
 
 
 def convert_bytes(
-    data: bytes, filename: str, *, timeout_s: float | None = None, media_type: str | None = None
+    data: bytes,
+    filename: str,
+    *,
+    timeout_s: float | None = None,
+    media_type: str | None = None,
+    language: str | None = None,
 ) -> ConvertedDocument:
     """Convert one file's bytes. ``filename`` (a name, not read) refines text formats and names the
-    file in error messages.
+    file in error messages; ``language`` (the metadata's ISO code) is the language of scanned pages.
 
     ``media_type``, when given, is the format the caller expects (a PDF-only component): content of
     another format is refused. Raises ``ConversionError`` for empty, unsupported, mislabelled,
     encrypted or corrupt files and ``TimeoutExceededError`` when ``timeout_s`` passes.
     """
     resolved = resolve_media_type(data, filename, expected=media_type)
+    if resolved == sniff.PDF:
+        if timeout_s is None:
+            return convert_pdf(data, filename, language=language)
+        extracted = _pool.run(partial(extract_pdf, data, filename), filename, timeout_s, "conversion")
+        pages = extracted.image_pages
+        recognised: dict[int, OcrPage] = {}
+        if pages:
+            limit = ocr_timeout_s(len(pages))
+            ocr = partial(ocr_pdf_pages, data, pages, language=language, filename=filename, timeout_s=limit)
+            recognised = _pool.run(ocr, filename, limit + 5.0, "text recognition (OCR)")
+        return assemble_pdf(extracted, recognised, filename)
     if timeout_s is None:
         return _convert(resolved, data, filename)
-    return _pool.run(resolved, data, filename, timeout_s)
+    return _pool.run(partial(_convert, resolved, data, filename), filename, timeout_s, "conversion")
 
 
 def convert_path(path: str | Path, *, timeout_s: float | None = None) -> ConvertedDocument:
@@ -195,16 +217,18 @@ class _WorkerPool:
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
 
-    def run(self, media_type: str, data: bytes, filename: str, timeout_s: float) -> ConvertedDocument:
+    def run(self, call: Callable[[], _T], filename: str, timeout_s: float, what: str) -> _T:
+        """``call()`` (a picklable partial) in the worker, killed after ``timeout_s``; ``filename`` and
+        ``what`` ("conversion", "text recognition (OCR)") name the file and the step in messages."""
         with self._lock:
             executor = self._started()
-            future = executor.submit(_convert, media_type, data, filename)
+            future = executor.submit(call)
             try:
                 return future.result(timeout=timeout_s)
             except FuturesTimeoutError:
                 self._kill()
                 raise TimeoutExceededError(
-                    f"{filename}: conversion took longer than {timeout_s:g} s and was stopped"
+                    f"{filename}: {what} took longer than {timeout_s:g} s and was stopped"
                 ) from None
             except BrokenProcessPool:
                 self._kill()

@@ -1,5 +1,8 @@
 """PDF -> sections with pypdf: text page by page, page numbers kept, outline (bookmarks) as headings.
 
+Pages without a text layer (scans) are read by OCR (:mod:`ingest.converters.ocr`); mixed PDFs
+send only those pages to the engine.
+
 Every section lies on one page, so a chunk can always cite the page it starts on. Where the PDF has
 an outline, each page's text is filed under the outline entry in effect there; when an entry's
 title can be found in its page's text the page is split at that point, so the text before it stays
@@ -12,17 +15,21 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PyPdfError
 
 from ingest.converters._common import SectionBuilder, clean_inline, one_line, require_content
+from ingest.converters.ocr import LOW_CONFIDENCE, OcrPage, ocr_pdf_pages
 from kb.errors import ConversionError
 from kb.models import ConvertedDocument
 
 MEDIA_TYPE = "application/pdf"
 MAX_OUTLINE_DEPTH = 6
+MIN_PAGE_CHARS = 8  # fewer characters than this in the text layer: a scanned page (a stray page number)
 
 _HYPHENATED = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
 _WORD_PREFIX = re.compile(r"^(microsoft (word|powerpoint|excel) - )", re.IGNORECASE)
@@ -30,30 +37,84 @@ _WORD_PREFIX = re.compile(r"^(microsoft (word|powerpoint|excel) - )", re.IGNOREC
 logger = logging.getLogger(__name__)
 
 
-def convert_pdf(data: bytes, filename: str = "document.pdf") -> ConvertedDocument:
-    """Convert PDF bytes into a :class:`ConvertedDocument` with one or more sections per page."""
+@dataclass(frozen=True)
+class PdfText:
+    """What the text layer gave, before OCR: page texts (index 0 = page 1), outline and title."""
+
+    texts: tuple[str, ...]
+    outline: dict[int, list[tuple[int, str]]]
+    title: str | None
+
+    @property
+    def page_count(self) -> int:
+        return len(self.texts)
+
+    @property
+    def image_pages(self) -> list[int]:
+        """1-based numbers of the pages without a text layer: scans (or text drawn as outlines)."""
+        return [number for number, text in enumerate(self.texts, start=1) if len(text.strip()) < MIN_PAGE_CHARS]
+
+
+def convert_pdf(data: bytes, filename: str = "document.pdf", *, language: str | None = None) -> ConvertedDocument:
+    """Convert PDF bytes into a :class:`ConvertedDocument` with one or more sections per page.
+
+    Pages without a text layer are recognised with OCR (:mod:`ingest.converters.ocr`) in
+    ``language`` (the metadata's ISO code; detected when ``None``). In the worker the two steps run
+    apart, each with its own time limit (:func:`ingest.converters.convert_bytes`).
+    """
+    extracted = extract_pdf(data, filename)
+    pages = extracted.image_pages
+    recognised = ocr_pdf_pages(data, pages, language=language, filename=filename) if pages else {}
+    return assemble_pdf(extracted, recognised, filename)
+
+
+def extract_pdf(data: bytes, filename: str = "document.pdf") -> PdfText:
+    """The text layer of every page, the outline and the title (no OCR)."""
     require_content(data, filename)
     reader = _open(data, filename)
     try:
-        page_count = len(reader.pages)
-        texts = [_page_text(page) for page in reader.pages]
+        texts = tuple(_page_text(page) for page in reader.pages)
         outline = _outline_starts(reader)
         title = _title(reader)
     except ConversionError:
         raise
     except Exception as exc:  # untrusted input: any parser failure is a corrupt file
         raise ConversionError(f"{filename} is not a readable PDF (damaged or corrupt: {_reason(exc)})") from None
+    return PdfText(texts=texts, outline=outline, title=title)
+
+
+def assemble_pdf(extracted: PdfText, recognised: Mapping[int, OcrPage], filename: str) -> ConvertedDocument:
+    """Sections from the text layer and the OCR pages; OCR sections say so, with their confidence."""
+    texts = [recognised[n].text if n in recognised else text for n, text in enumerate(extracted.texts, start=1)]
     if not any(text.strip() for text in texts):
+        tried = " even with text recognition (OCR)" if extracted.image_pages else ""
         raise ConversionError(
-            f"{filename} has no extractable text ({page_count} page(s)); it may be a scanned image "
-            "and needs OCR (text recognition) before it can be added"
+            f"{filename} has no readable text{tried} ({extracted.page_count} page(s)); "
+            "it may be blank or an image without words"
         )
     builder = SectionBuilder()
     for number, text in enumerate(texts, start=1):
         builder.set_page(number)
-        _add_page(builder, text, outline.get(number - 1, []))
-    sections = builder.build(title)
-    return ConvertedDocument(sections=sections, media_type=MEDIA_TYPE, title=title, page_count=page_count)
+        _add_page(builder, text, extracted.outline.get(number - 1, []))
+    sections = tuple(
+        replace(section, ocr=True, ocr_confidence=recognised[section.page].confidence)
+        if section.page is not None and section.page in recognised
+        else section
+        for section in builder.build(extracted.title)
+    )
+    warnings = tuple(
+        f"page {page.page}: text recognition (OCR) confidence is low ({page.confidence:.0f} of 100); "
+        "check the scan or upload a clearer copy"
+        for page in recognised.values()
+        if page.confidence is not None and page.confidence < LOW_CONFIDENCE and page.text.strip()
+    )
+    return ConvertedDocument(
+        sections=sections,
+        media_type=MEDIA_TYPE,
+        title=extracted.title,
+        page_count=extracted.page_count,
+        warnings=warnings,
+    )
 
 
 def _open(data: bytes, filename: str) -> PdfReader:

@@ -95,7 +95,7 @@ def test_extension_check_refuses_a_zip_named_pdf() -> None:
     [
         ("corrupt.pdf", r"^corrupt\.pdf is not a readable PDF \(damaged or corrupt"),
         ("encrypted.pdf", r"^encrypted\.pdf is encrypted \(password-protected\) and cannot be opened"),
-        ("scanned.pdf", r"may be a scanned image and needs OCR"),
+        ("no-text.pdf", r"^no-text\.pdf has no readable text even with text recognition \(OCR\)"),
         ("text-named.pdf", r"content does not match its extension: looks like plain text, not a PDF"),
         ("empty.txt", r"^empty\.txt is empty$"),
         ("blank.md", r"^blank\.md is empty$"),
@@ -112,7 +112,7 @@ def test_every_bad_fixture_is_a_helpful_conversion_error(bad_dir: Path, name: st
 def test_bad_fixture_folder_is_fully_covered(bad_dir: Path) -> None:
     files = {path.name for path in bad_dir.iterdir() if not path.name.endswith(".meta.yaml")}
     assert files == {
-        "corrupt.pdf", "encrypted.pdf", "scanned.pdf", "text-named.pdf", "empty.txt", "blank.md",
+        "corrupt.pdf", "encrypted.pdf", "no-text.pdf", "text-named.pdf", "empty.txt", "blank.md",
         "not-a-zip.docx", "invalid-utf8.txt", "zipbomb.docx", "bad-metadata.txt",
     }  # fmt: skip
 

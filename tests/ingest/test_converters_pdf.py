@@ -91,6 +91,7 @@ def test_header_only_pdfs_are_conversion_errors(data: bytes) -> None:
         convert_pdf(data, "stub.pdf")
 
 
-def test_pdf_without_text_asks_for_ocr(bad_dir: Path) -> None:
-    with pytest.raises(ConversionError, match="may be a scanned image and needs OCR"):
-        convert_pdf((bad_dir / "scanned.pdf").read_bytes(), "scanned.pdf")
+@pytest.mark.slow
+def test_pdf_without_any_text_fails_after_trying_ocr(bad_dir: Path) -> None:
+    with pytest.raises(ConversionError, match=r"no readable text even with text recognition \(OCR\)"):
+        convert_pdf((bad_dir / "no-text.pdf").read_bytes(), "no-text.pdf")

@@ -404,7 +404,7 @@ def test_front_matter_fills_the_form_and_failures_are_shown(web: TestClient, web
     assert "now searchable" in text(done.select_one("[role=status]"))
     assert done.select_one("a.button[href='/documents/mobile-ration-cards']") is not None
 
-    scanned = (FIXTURES / "bad" / "scanned.pdf").read_bytes()  # an image-only PDF: no text to index
+    scanned = (FIXTURES / "bad" / "no-text.pdf").read_bytes()  # no text to index, even by OCR
     queued = web.post(
         "/contribute",
         data={**_form(key=web_keys["haryana"], type="report", sector="other", title="Scanned"), "states": ["Haryana"]},

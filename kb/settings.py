@@ -93,6 +93,18 @@ class Settings(BaseSettings):
         default=False, description="Require an API key for searching and reading too (else reading is open)."
     )
     public_url: str = Field(default="", description="Base URL for links in results; empty = relative.")
+    oai_page_size: int = Field(
+        default=100, ge=1, le=1000, description="Records per OAI-PMH list response before a resumption token."
+    )
+    oai_repository_id: str = Field(
+        default="",
+        description="Namespace of OAI identifiers (`oai:<this>:<document id>`); default: the host of "
+        "KB_PUBLIC_URL, else of each request. Set it once and keep it: harvesters key records by it.",
+    )
+    oai_admin_email: str = Field(
+        default="admin@example.org", description="Contact address that OAI-PMH Identify reports (adminEmail)."
+    )
+    feed_size: int = Field(default=50, ge=1, le=500, description="Entries in an Atom feed (newest first).")
 
     @field_validator("kb_dir", mode="before")
     @classmethod

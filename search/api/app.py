@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from kb.settings import Settings
+from search import oai
 from search.api.assistants import assistants_lifespan, install_mcp
 from search.api.limits import UploadLimitMiddleware
 from search.api.metrics import install_metrics
@@ -93,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes)
     for router in (search_routes.router, retrieve.router, documents.router, jobs.router, admin.router):
         app.include_router(router)
+    app.include_router(oai.router)  # OAI-PMH at /oai (search/oai)
     install_mcp(app)
     _install_offline_docs(app)
     _document_problems(app)

@@ -22,7 +22,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from bench.live import free_port, wait_until_ready
 
 KB_BIN = str(Path(sys.executable).parent / "kb")
 
@@ -58,7 +59,7 @@ class Server:
 
     def __init__(self, kb_dir: Path, log: Path) -> None:
         self.kb_dir, self.log = kb_dir, log
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
         self.lock = threading.Lock()
@@ -69,17 +70,7 @@ class Server:
             self.process = subprocess.Popen(
                 [KB_BIN, "serve", "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT, env=env
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"kb serve exited with {self.process.returncode}; see {self.log}")
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"kb serve not ready after {timeout} s; see {self.log}")
+        wait_until_ready(self.base, self.process, self.log, timeout)
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -93,12 +84,6 @@ class Server:
                 self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.kill()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _document(i: int) -> tuple[str, bytes]:

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from bench.live import NotReadyError, free_port, wait_until_ready
 from tests.e2e.conftest import KB_BIN
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["free_port", "serving", "wait_ready"]
 
 
 @contextmanager
@@ -50,14 +44,7 @@ def serving(kb_dir: Path) -> Iterator[str]:
 
 
 def wait_ready(base: str, process: subprocess.Popen[Any], log_path: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"kb serve exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"kb serve was not ready after {timeout} s:\n{log_path.read_text()}")
+    try:
+        wait_until_ready(base, process, log_path, timeout)
+    except NotReadyError as exc:
+        pytest.fail(str(exc))

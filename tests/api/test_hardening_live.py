@@ -46,7 +46,7 @@ class HealthProbe:
         self._thread.join(timeout=30)
 
 
-def test_big_front_matter_and_alias_bombs_never_stall_the_server(tmp_path: Path) -> None:
+def test_big_front_matter_alias_bombs_and_deep_json_never_stall_the_server(tmp_path: Path) -> None:
     assert 850_000 < len(BIG) < 1_000_000
     kb_dir = tmp_path / "kb"
     keys = make_keys(kb_dir)
@@ -80,6 +80,15 @@ def test_big_front_matter_and_alias_bombs_never_stall_the_server(tmp_path: Path)
                 headers=bearer(keys["haryana"]),
             )
             assert bombed.status_code == 422 and "anchors/aliases" in bombed.json()["detail"]
+            for depth, expected in ((20_000, 422), (100_000, 413)):  # under and over the size cap
+                deep = client.post(
+                    "/v1/documents",
+                    files={"file": ("deep.md", b"# Deep\n\nText.")},
+                    data={"metadata": "[" * depth + "]" * depth},
+                    headers=bearer(keys["haryana"]),
+                )
+                assert deep.status_code == expected, deep.text[:300]
+                assert deep.headers["content-type"] == "application/problem+json"
         time.sleep(0.3)
     assert len(probe.latencies) > 10
     assert max(probe.latencies) < 1.0, sorted(probe.latencies)[-5:]

@@ -5,6 +5,57 @@
   (``convert_bytes``, ``convert_path``, ``sniff_media_type``, Haystack section converters).
 - :mod:`ingest.chunking`: ``Chunker`` cuts those sections into passages that fit the embedding
   model's window, keeping numbered clauses whole (boundaries in :mod:`ingest.clauses`).
+- :mod:`ingest.prepare`: ``DocumentPreparer`` reads one file (metadata, conversion, chunks) without
+  writing anything; :mod:`ingest.service`: ``Ingestor``, the only writer of the catalog, the blobs
+  and the index (write order: intent -> index -> commit -> drop stale).
+- :mod:`ingest.consistency`: ``check_consistency`` and ``repair`` behind ``kb check``.
 
-Nothing is imported here, so ``import ingest.converters`` stays light (no Haystack, no torch).
+The public surface is ``__all__`` (pinned by ``tests/test_exported_members.py``). The names are
+loaded on first use, so ``import ingest.converters`` stays light (no Haystack, no torch).
 """
+
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from ingest.chunking import Chunker
+    from ingest.consistency import check_consistency, repair
+    from ingest.converters import convert_bytes, convert_path, sniff_media_type
+    from ingest.files import discover_files
+    from ingest.prepare import DocumentPreparer
+    from ingest.service import Ingestor
+
+_WHERE = {
+    "Chunker": "ingest.chunking",
+    "DocumentPreparer": "ingest.prepare",
+    "Ingestor": "ingest.service",
+    "check_consistency": "ingest.consistency",
+    "convert_bytes": "ingest.converters",
+    "convert_path": "ingest.converters",
+    "discover_files": "ingest.files",
+    "repair": "ingest.consistency",
+    "sniff_media_type": "ingest.converters",
+}
+
+__all__ = [
+    "Chunker",
+    "DocumentPreparer",
+    "Ingestor",
+    "check_consistency",
+    "convert_bytes",
+    "convert_path",
+    "discover_files",
+    "repair",
+    "sniff_media_type",
+]
+
+
+def __getattr__(name: str) -> object:
+    """Load an exported name from its module on first use (the package itself imports nothing heavy)."""
+    if name in _WHERE:
+        return getattr(_importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

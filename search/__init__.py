@@ -1,8 +1,59 @@
-"""Finding practices: hybrid retrieval, snippets, evaluation, and the front doors built on them: the
-CLI (:mod:`search.cli`), the HTTP API (:mod:`search.api`), the web UI (:mod:`search.web`) and the
-assistant interfaces (``/v1/retrieve``, MCP).
+"""Finding practices: the engine (hybrid retrieval, snippets, passages, facets, evaluation), the
+service layer every front door calls (:mod:`search.services`), the front doors (the CLI
+:mod:`search.cli`, the HTTP API :mod:`search.api`, the web UI :mod:`search.web`, MCP
+:mod:`search.mcp`, OAI-PMH :mod:`search.oai`) and operations (:mod:`search.operations`: jobs,
+reindex, remote ingest). The house is drawn in docs/architecture.md.
 
-Nothing heavy is imported here (the CLI must start without torch); import the modules you need.
+The public surface is ``__all__`` (pinned by ``tests/test_exported_members.py``). The names are
+loaded on first use, so ``import search`` (and the CLI) starts without torch.
 """
 
-__all__: list[str] = []
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from search.api import create_app
+    from search.assistant import AssistantService
+    from search.passages import Citation, RetrieveRequest, RetrieveResponse
+    from search.retrieval import Searcher
+    from search.schemas import SearchFilters, SearchRequest, SearchResponse, SearchResult
+    from search.services.documents import Documents
+
+_WHERE = {
+    "AssistantService": "search.assistant",
+    "Citation": "search.passages",
+    "Documents": "search.services.documents",
+    "RetrieveRequest": "search.passages",
+    "RetrieveResponse": "search.passages",
+    "SearchFilters": "search.schemas",
+    "SearchRequest": "search.schemas",
+    "SearchResponse": "search.schemas",
+    "SearchResult": "search.schemas",
+    "Searcher": "search.retrieval",
+    "create_app": "search.api",
+}
+
+__all__ = [
+    "AssistantService",
+    "Citation",
+    "Documents",
+    "RetrieveRequest",
+    "RetrieveResponse",
+    "SearchFilters",
+    "SearchRequest",
+    "SearchResponse",
+    "SearchResult",
+    "Searcher",
+    "create_app",
+]
+
+
+def __getattr__(name: str) -> object:
+    """Load an exported name from its module on first use (the package itself imports nothing heavy)."""
+    if name in _WHERE:
+        return getattr(_importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

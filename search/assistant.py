@@ -17,10 +17,10 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from kb.catalog import Catalog, DocumentRecord
-from kb.errors import NotFoundError, QueryError
+from kb.errors import QueryError
 from kb.models import Section
 from kb.settings import Settings
-from search.facets import FACETS, count_facet, facet_values, list_by_filters
+from search.facets import facet_values
 from search.passages import (
     MIN_TRUNCATED_TOKENS,
     Citation,
@@ -30,9 +30,11 @@ from search.passages import (
 )
 from search.retrieval import Searcher
 from search.schemas import DocumentFacts, FacetValue, SearchFilters, document_url, file_url
+from search.services.documents import Documents
 from search.validation import describe
 
 DEFAULT_DOCUMENT_TOKENS = 4000
+MISSING_FOR_ASSISTANTS = "no document with id '{id}'; use the document_id of a search result or citation"
 
 
 class DocumentSection(BaseModel):
@@ -99,6 +101,7 @@ class AssistantService:
         self.catalog = catalog
         self.searcher = searcher
         self.retriever = retriever or PassageRetriever(settings, searcher)
+        self.documents = Documents(catalog=catalog, searcher=searcher, settings=settings)
 
     def warm_up(self) -> None:
         self.searcher.warm_up()
@@ -124,14 +127,8 @@ class AssistantService:
         return self.retriever.retrieve(request, base_url=base_url)
 
     def _record(self, document_id: str) -> DocumentRecord:
-        record = self.catalog.get_document(document_id.strip())
-        if record is None:
-            raise NotFoundError(
-                f"no document with id '{document_id}'; use the document_id of a search result or citation"
-            )
-        if not record.active:
-            raise NotFoundError(f"document '{document_id}' was withdrawn")
-        return record
+        """The document as any reader sees it (the read rule of :class:`~search.services.documents.Documents`)."""
+        return self.documents.get(document_id.strip(), missing=MISSING_FOR_ASSISTANTS)
 
     def section_citation(self, record: DocumentRecord, section: Section, *, base_url: str | None = None) -> Citation:
         return Citation.of(
@@ -199,11 +196,10 @@ class AssistantService:
         )
 
     def facets(self, filters: SearchFilters) -> FacetsResult:
-        records, total = list_by_filters(self.catalog, filters)
-        counts = {facet: count_facet(records, facet) for facet in FACETS}
+        counts = self.documents.counts(filters)
         return FacetsResult(
             filters=filters,
-            total_documents=total,
+            total_documents=self.documents.listing(filters, limit=1).total,
             states=facet_values(counts["states"]),
             sectors=facet_values(counts["sector"]),
             types=facet_values(counts["type"]),
@@ -221,7 +217,7 @@ class AssistantService:
         """Documents most like ``document_id``, each with its closest passage's snippet and citation."""
         record = self._record(document_id)
         items: list[SimilarPractice] = []
-        for result in self.searcher.similar(record.id, top_k=top_k, filters=filters):
+        for result in self.documents.similar(record, top_k=top_k, filters=filters):
             other = self.catalog.get_document(result.document_id)
             best = result.passages[0] if result.passages else None
             facts = DocumentFacts.model_validate(result, from_attributes=True)

@@ -1,8 +1,14 @@
 """Haystack components of the query side: BM25 query vectors and the hybrid Qdrant retriever.
 
-``build_query_pipeline`` wires them after the dense text embedder; :class:`search.retrieval.Searcher`
-calls the same retriever component directly (it adds grouping, snippets and the choice of mode), so
-the pipeline and the product rank identically.
+:class:`search.retrieval.Searcher` runs the retriever component itself rather than a Haystack
+``Pipeline``, and that is deliberate: per query it chooses what to compute (dense, BM25 or both by
+``mode``; BM25 alone first for a non-Latin query the English model cannot read), reuses the query
+vectors across filter scopes for disjunctive facet counts, and groups, snippets and pages the hits,
+none of which a fixed pipeline graph expresses without running the dense model needlessly.
+
+``build_query_pipeline`` is the same retrieval as a serialisable Haystack pipeline (dense embedder,
+BM25 embedder, this retriever), for tools that want one; ``tests/e2e/test_retrieval.py`` pins that it
+ranks exactly as the Searcher does, so the two cannot drift apart.
 """
 
 from __future__ import annotations

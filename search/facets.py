@@ -1,60 +1,98 @@
-"""Document listing by search filters and facet counting, shared by the API, MCP, the web UI and search.
+"""Facet counts: documents per state, sector, type and year, counted one way per kind of page.
 
-Facets count documents, never chunks: from catalog records (browsing, no query) or from the first
-hit of each document among a query's candidates. One implementation, so every front door shows the
-same numbers.
+Two sources, each where it is exact and cheap:
+
+- **Browsing and listing** (no query: ``/v1/facets``, ``/v1/documents``, the web's browse and filtered
+  listing, MCP ``list_facets``): the catalog counts active documents in SQL (``GROUP BY`` under the
+  same filters as :meth:`kb.catalog.Catalog.list_documents`), see :func:`catalog_counts`. Nothing is
+  loaded into Python, however large the catalog.
+- **Search results**: the documents among the query's candidates, counted from the candidate chunks
+  the searcher already holds (the first hit of each document), see :func:`candidate_counts`, so the
+  numbers beside the results describe exactly the set the results came from.
+
+Qdrant's own facets (:meth:`kb.store.ChunkStore.facet`) count *chunks*, not documents, so they serve
+index statistics (``kb stats``) and never the facets a reader sees.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
-from kb.catalog import Catalog, DocumentRecord
 from search.schemas import FacetValue, SearchFilters
 
 FACETS = ("states", "sector", "type", "year")
-ALL_DOCUMENTS = 100_000  # enough for any catalog this embedded product serves
+FacetCounts = dict[str, dict[str, int]]
+
+_RESET: dict[str, dict[str, Any]] = {
+    "states": {"states": []},
+    "sector": {"sector": None},
+    "type": {"type": None},
+    "year": {"year_from": None, "year_to": None},
+}
 
 
-def list_by_filters(
-    catalog: Catalog, filters: SearchFilters, *, limit: int = ALL_DOCUMENTS, offset: int = 0
-) -> tuple[list[DocumentRecord], int]:
-    """A page of active documents matching ``filters`` (newest first) and the total."""
-    return catalog.list_documents(
-        states=filters.states,
-        sector=filters.sector.value if filters.sector else None,
-        type=filters.type.value if filters.type else None,
-        year_from=filters.year_from,
-        year_to=filters.year_to,
-        limit=limit,
-        offset=offset,
-    )
+class CountingCatalog(Protocol):
+    """What :func:`catalog_counts` needs of the catalog: counts per value in SQL, under filters."""
+
+    def facet_counts(self, column: str, **filters: Any) -> dict[str, int]: ...
 
 
-def _field(item: dict[str, Any] | DocumentRecord, name: str) -> Any:
-    return item.get(name) if isinstance(item, dict) else getattr(item, name)
+def catalog_filters(filters: SearchFilters) -> dict[str, Any]:
+    """``filters`` as the catalog's keyword arguments (``list_documents``, ``facet_counts``)."""
+    return {
+        "states": filters.states,
+        "sector": filters.sector.value if filters.sector else None,
+        "type": filters.type.value if filters.type else None,
+        "year_from": filters.year_from,
+        "year_to": filters.year_to,
+    }
 
 
-def count_facet(items: Iterable[dict[str, Any] | DocumentRecord], facet: str) -> dict[str, int]:
-    """Documents per value of ``facet`` among records or chunk payloads (one item per document)."""
-    counter: Counter[str] = Counter()
-    for item in items:
-        value = _field(item, facet)
-        if facet == "states":
-            counter.update(value or [])
-        elif value is not None:
-            counter[str(value)] += 1
-    return dict(counter)
+def relaxed(filters: SearchFilters, facet: str) -> SearchFilters:
+    """``filters`` without the ones on ``facet`` (for disjunctive counts)."""
+    return filters.model_copy(update=_RESET[facet])
 
 
-def facet_values(counts: dict[str, int]) -> list[FacetValue]:
+def filtered_on(filters: SearchFilters, facet: str) -> bool:
+    """Whether ``filters`` narrow ``facet`` (only those facets need a disjunctive recount)."""
+    if facet == "year":
+        return bool(filters.year_from or filters.year_to)
+    return bool(getattr(filters, facet))
+
+
+def catalog_counts(catalog: CountingCatalog, filters: SearchFilters, *, disjunctive: bool = False) -> FacetCounts:
+    """Active documents per value of each facet, counted by the catalog in SQL.
+
+    ``disjunctive``: each facet is counted as if it were not filtered on (the states list still shows
+    Kerala's documents while Haryana is chosen, so a reader can add Kerala); the other filters apply.
+    """
+    counts: FacetCounts = {}
+    for facet in FACETS:
+        scope = relaxed(filters, facet) if disjunctive else filters
+        counts[facet] = catalog.facet_counts(facet, **catalog_filters(scope))
+    return counts
+
+
+def candidate_counts(payloads: Iterable[Mapping[str, Any]]) -> FacetCounts:
+    """Documents per value of each facet among candidate chunk payloads (one payload per document)."""
+    counters: dict[str, Counter[str]] = {facet: Counter() for facet in FACETS}
+    for meta in payloads:
+        for facet in FACETS:
+            value = meta.get(facet)
+            if facet == "states":
+                counters[facet].update(value or [])
+            elif value is not None:
+                counters[facet][str(value)] += 1
+    return {facet: dict(counter) for facet, counter in counters.items()}
+
+
+def facet_values(counts: Mapping[str, int]) -> list[FacetValue]:
     """Most frequent first, then by value."""
     return [FacetValue(value=v, count=c) for v, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def facets_of(items: Iterable[dict[str, Any] | DocumentRecord]) -> dict[str, list[FacetValue]]:
-    """All four facets for the given documents."""
-    documents = list(items)
-    return {facet: facet_values(count_facet(documents, facet)) for facet in FACETS}
+def as_facets(counts: FacetCounts) -> dict[str, list[FacetValue]]:
+    """Counts in the shape of ``SearchResponse.facets`` / ``FacetsResponse.facets``."""
+    return {facet: facet_values(counts.get(facet, {})) for facet in FACETS}

@@ -22,7 +22,7 @@ from kb.settings import Settings
 from kb.store import Bm25Encoder, ChunkStore, ScoredChunk
 from kb.store.base import QueryPlan
 from search.components import make_retriever
-from search.facets import facets_of
+from search.facets import FACETS, FacetCounts, as_facets, candidate_counts, filtered_on, relaxed
 from search.schemas import (
     DocumentFacts,
     FacetValue,
@@ -140,6 +140,23 @@ class Searcher:
         )["documents"]
         return [ScoredChunk(document=d, score=float(d.score or 0.0)) for d in documents]
 
+    def disjunctive_counts(self, text: str, filters: SearchFilters, current: FacetCounts) -> FacetCounts:
+        """Facet counts for a results page: ``current`` (the search's own counts) for facets without a
+        filter; each filtered facet recounted among the candidates of the query without that filter,
+        so a reader who chose Haryana still sees how many Kerala documents match. The query is
+        embedded once for all recounts; at most one extra store query per filtered facet.
+        """
+        counts = {facet: dict(current.get(facet, {})) for facet in FACETS}
+        open_facets = [facet for facet in FACETS if filtered_on(filters, facet)]
+        if not open_facets:
+            return counts
+        dense, sparse = self.embed_query(text), self.sparse_query(text)
+        for facet in open_facets:
+            counts[facet] = self._counts(self.query_vectors(dense, sparse, relaxed(filters, facet), CANDIDATE_CHUNKS))[
+                facet
+            ]
+        return counts
+
     def similar(self, document_id: str, *, top_k: int = 5, filters: SearchFilters | None = None) -> list[SearchResult]:
         """Documents most like ``document_id``, using its own chunk vectors (mean), excluding itself."""
         chunks = self.store.scroll(
@@ -201,5 +218,10 @@ class Searcher:
         )
 
     @staticmethod
+    def _counts(hits: list[ScoredChunk]) -> FacetCounts:
+        """Facet counts of the documents among ``hits``, each counted once (by its best chunk)."""
+        return candidate_counts(group.hits[0].document.meta for group in Searcher._group(hits))
+
+    @staticmethod
     def _facets(groups: list[_Group]) -> dict[str, list[FacetValue]]:
-        return facets_of(group.hits[0].document.meta for group in groups)
+        return as_facets(candidate_counts(group.hits[0].document.meta for group in groups))

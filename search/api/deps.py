@@ -9,10 +9,11 @@ from fastapi import Depends, Request
 from kb.catalog import Catalog, KeyRecord
 from kb.errors import AuthError, ForbiddenError
 from kb.settings import Settings
-from search.operations.jobs import JobRunner
 from search.retrieval import Searcher
 from search.services.auth import authenticate
 from search.services.contributions import Contributions
+from search.services.documents import Documents
+from search.services.jobs import Jobs
 
 
 def get_settings(request: Request) -> Settings:
@@ -27,13 +28,16 @@ def get_searcher(request: Request) -> Searcher:
     return request.app.state.searcher
 
 
-def get_jobs(request: Request) -> JobRunner:
-    return request.app.state.jobs
+def get_documents(request: Request) -> Documents:
+    return Documents.of(request.app.state)
+
+
+def get_jobs(request: Request) -> Jobs:
+    return Jobs.of(request.app.state)
 
 
 def get_contributions(request: Request) -> Contributions:
-    state = request.app.state
-    return Contributions(catalog=state.catalog, jobs=state.jobs, withdrawer=state.ingestor, settings=state.settings)
+    return Contributions.of(request.app.state)
 
 
 def client_address(request: Request) -> str | None:
@@ -76,8 +80,9 @@ def reader(request: Request, key: Annotated[KeyRecord | None, Depends(optional_k
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
-JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 ContributionsDep = Annotated[Contributions, Depends(get_contributions)]
+DocumentsDep = Annotated[Documents, Depends(get_documents)]
+JobsDep = Annotated[Jobs, Depends(get_jobs)]
 ReaderKey = Annotated[KeyRecord | None, Depends(reader)]
 CurrentKey = Annotated[KeyRecord, Depends(required_key)]
 AdminKey = Annotated[KeyRecord, Depends(admin_key)]

@@ -161,6 +161,11 @@ class Contributions:
         self.withdrawer = withdrawer
         self.settings = settings
 
+    @classmethod
+    def of(cls, state: Any) -> Contributions:
+        """The service over an app's ``state`` (catalog, job runner, ingestor, settings of the lifespan)."""
+        return cls(catalog=state.catalog, jobs=state.jobs, withdrawer=state.ingestor, settings=state.settings)
+
     @property
     def max_metadata_bytes(self) -> int:
         return self.settings.max_metadata_bytes

@@ -28,7 +28,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from kb.catalog import Catalog, JobRecord, KeyRecord
-from kb.errors import AuthError, KBError, MetadataError, NotFoundError, RateLimitedError
+from kb.errors import AuthError, KBError, MetadataError, RateLimitedError
 from kb.vocab import STATES, UNION_TERRITORIES
 from search.services.auth import verify_token
 from search.services.contributions import (
@@ -42,6 +42,7 @@ from search.services.contributions import (
     upload_name,
     validate_merged,
 )
+from search.services.jobs import Jobs
 from search.web.render import LANGUAGES, page
 
 router = APIRouter(include_in_schema=False)
@@ -56,8 +57,11 @@ def _catalog(request: Request) -> Catalog:
 
 
 def _contributions(request: Request) -> Contributions:
-    state = request.app.state
-    return Contributions(catalog=state.catalog, jobs=state.jobs, withdrawer=state.ingestor, settings=state.settings)
+    return Contributions.of(request.app.state)
+
+
+def _jobs(request: Request) -> Jobs:
+    return Jobs.of(request.app.state)
 
 
 def _form_page(
@@ -226,10 +230,7 @@ def _job_page(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    catalog = _catalog(request)
-    document = None
-    if job is not None and job.status == "done" and job.document_id:
-        document = catalog.get_document(job.document_id)
+    document = _jobs(request).document_of(job) if job is not None else None
     keyed = request.app.state.settings.require_key_for_read
     waiting = job is not None and job.status in ("queued", "running")
     context: dict[str, Any] = {
@@ -248,7 +249,7 @@ def job_page(job_id: str, request: Request) -> Response:
     """Where an upload stands; refreshes itself (no JavaScript) until the job is done or failed."""
     if request.app.state.settings.require_key_for_read:
         return _job_page(request, None, status_code=401, ask_key=True, job_id=job_id)
-    return _job_page(request, _catalog(request).get_job(job_id))
+    return _job_page(request, _jobs(request).get(job_id))
 
 
 def _keyed_job(request: Request, job_id: str, key_text: str) -> Response:
@@ -261,9 +262,7 @@ def _keyed_job(request: Request, job_id: str, key_text: str) -> Response:
         return _job_page(request, None, status_code=429, headers=headers, ask_key=True, job_id=job_id, errors=errors)
     if key is None:
         return _job_page(request, None, status_code=401, ask_key=True, job_id=job_id, errors=errors)
-    job = _catalog(request).get_job(job_id)
-    if not key.is_admin and job.key_id != key.id:
-        raise NotFoundError(f"no job with id '{job_id}'")
+    job = _jobs(request).for_key(job_id, key)
     return _job_page(request, job, ask_key=request.app.state.settings.require_key_for_read, job_id=job_id)
 
 

@@ -1,11 +1,13 @@
-"""The search page's filters: read leniently from the query string, counted per facet, turned into links.
+"""The search page's filters: read leniently from the query string and turned into links and options.
 
 A bad value in a bookmarked or hand-edited URL (``sector=helth``) must not cost the official the whole
 page: each filter is validated on its own with the same schema as the API, the valid ones apply and
 the invalid ones are reported on the page with the schema's own message.
 
 Facet counts are *disjunctive*: the states list counts documents as if no state were chosen, so an
-official who picked Haryana still sees how many Kerala documents there are and can add Kerala.
+official who picked Haryana still sees how many Kerala documents there are and can add Kerala. They
+are counted by :class:`search.services.documents.Documents` (SQL for listings, the query's candidates
+for results); this module only orders them into options.
 """
 
 from __future__ import annotations
@@ -16,19 +18,9 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from kb.catalog import Catalog, DocumentRecord
 from kb.errors import QueryError
-from search.facets import ALL_DOCUMENTS, FACETS, count_facet, list_by_filters
-from search.retrieval import CANDIDATE_CHUNKS, Searcher
 from search.schemas import SearchFilters
 from search.validation import build_filters
-
-_RESET: dict[str, dict[str, Any]] = {
-    "states": {"states": []},
-    "sector": {"sector": None},
-    "type": {"type": None},
-    "year": {"year_from": None, "year_to": None},
-}
 
 
 @dataclass
@@ -95,54 +87,6 @@ def read_filters(query: QueryParams) -> FilterState:
         values.update({name: getattr(checked, name) for name in group})
     state.filters = SearchFilters.model_validate(values)
     return state
-
-
-def relaxed(filters: SearchFilters, facet: str) -> SearchFilters:
-    """``filters`` without the ones on ``facet`` (for disjunctive counts)."""
-    return filters.model_copy(update=_RESET[facet])
-
-
-def _is_filtered_on(filters: SearchFilters, facet: str) -> bool:
-    if facet == "year":
-        return bool(filters.year_from or filters.year_to)
-    value = getattr(filters, facet)
-    return bool(value)
-
-
-def catalog_facets(catalog: Catalog, filters: SearchFilters) -> dict[str, dict[str, int]]:
-    """Document counts per facet value among catalog documents (no query)."""
-    cache: dict[str, list[DocumentRecord]] = {}
-
-    def records(scope: SearchFilters) -> list[DocumentRecord]:
-        cache_key = scope.model_dump_json()
-        if cache_key not in cache:
-            cache[cache_key] = list_by_filters(catalog, scope, limit=ALL_DOCUMENTS)[0]
-        return cache[cache_key]
-
-    return {facet: count_facet(records(relaxed(filters, facet)), facet) for facet in FACETS}
-
-
-def search_facets(
-    searcher: Searcher, text: str, filters: SearchFilters, current: dict[str, list[Any]]
-) -> dict[str, dict[str, int]]:
-    """Counts per facet among the query's candidate documents; ``current`` is the search's own facets.
-
-    Facets with an active filter are recounted without it; the query is embedded once for all.
-    """
-    counts = {facet: {v.value: v.count for v in current.get(facet, [])} for facet in FACETS}
-    open_facets = [facet for facet in FACETS if _is_filtered_on(filters, facet)]
-    if not open_facets:
-        return counts
-    dense = searcher.embed_query(text)
-    sparse = searcher.sparse_query(text)
-    for facet in open_facets:
-        scope = relaxed(filters, facet)
-        hits = searcher.query_vectors(dense, sparse, scope, CANDIDATE_CHUNKS)
-        first_hit: dict[str, dict[str, Any]] = {}
-        for hit in hits:
-            first_hit.setdefault(str(hit.document.meta.get("document_id")), hit.document.meta)
-        counts[facet] = count_facet(first_hit.values(), facet)
-    return counts
 
 
 def facet_options(counts: dict[str, int], selected: Iterable[str], *, by_count: bool = True) -> list[tuple[str, int]]:

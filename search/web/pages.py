@@ -1,7 +1,8 @@
 """Reading pages: search (``/``), browse (``/browse``) and a document (``/documents/{id}``).
 
-Handlers gather what a page shows from the same services as the API (``app.state``) and hand it to
-a template; everything works without JavaScript, and every search is a bookmarkable GET URL.
+Handlers gather what a page shows from the same service as the API
+(:class:`~search.services.documents.Documents`) and hand it to a template; everything works without
+JavaScript, and every search is a bookmarkable GET URL.
 """
 
 from __future__ import annotations
@@ -14,18 +15,12 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
-from kb.catalog import Catalog, DocumentRecord
-from kb.errors import AuthError, NotFoundError, QueryError
+from kb.catalog import DocumentRecord
+from kb.errors import AuthError, QueryError
 from kb.vocab import STATES, UNION_TERRITORIES, DocType, Sector
-from search.facets import list_by_filters
-from search.retrieval import Searcher
-from search.schemas import SearchRequest, SearchResult
-from search.web.filters import (
-    catalog_facets,
-    facet_options,
-    read_filters,
-    search_facets,
-)
+from search.schemas import SearchFilters, SearchRequest, SearchResult
+from search.services.documents import Documents
+from search.web.filters import facet_options, read_filters
 from search.web.render import highlight, page
 from search.web.text import anchor_for, excerpt, outline, section_views
 
@@ -70,12 +65,12 @@ class ResultView:
         return f"/documents/{self.id}" + (f"#{self.fragment}" if self.fragment else "")
 
 
-def _catalog(request: Request) -> Catalog:
-    return request.app.state.catalog
+MISSING = "There is no document with the id '{id}'. Try searching for it instead."
+WITHDRAWN = "The document '{id}' was withdrawn by its contributor and is no longer shared."
 
 
-def _searcher(request: Request) -> Searcher:
-    return request.app.state.searcher
+def _documents(request: Request) -> Documents:
+    return Documents.of(request.app.state)
 
 
 def check_reading(request: Request) -> None:
@@ -107,7 +102,7 @@ def _from_search(result: SearchResult, record: DocumentRecord | None) -> ResultV
     )
 
 
-def _from_record(record: DocumentRecord, catalog: Catalog) -> ResultView:
+def _from_record(record: DocumentRecord, documents: Documents) -> ResultView:
     return ResultView(
         id=record.id,
         title=record.title,
@@ -116,7 +111,7 @@ def _from_record(record: DocumentRecord, catalog: Catalog) -> ResultView:
         sector=record.sector,
         year=record.year,
         lang=_language(record),
-        snippet=Markup.escape(bulleted(excerpt(catalog.sections(record.id)))),
+        snippet=Markup.escape(bulleted(excerpt(documents.sections(record)))),
     )
 
 
@@ -131,11 +126,11 @@ def _page_number(value: str | None) -> int:
 @router.get("/")
 def search_page(request: Request) -> Response:
     check_reading(request)
-    catalog, searcher = _catalog(request), _searcher(request)
+    documents = _documents(request)
     q = " ".join((request.query_params.get("q") or "").split())
     chosen = read_filters(request.query_params)
     if not q and not chosen.active and not chosen.errors:
-        return _landing(request, catalog)
+        return _landing(request, documents)
     page_no = _page_number(request.query_params.get("page"))
     offset = (page_no - 1) * PER_PAGE
     results: list[ResultView] = []
@@ -144,17 +139,17 @@ def search_page(request: Request) -> Response:
     counts: dict[str, dict[str, int]] = {}
     if q:
         try:
-            response = searcher.search(SearchRequest(query=q, top_k=PER_PAGE, offset=offset, filters=chosen.filters))
+            response = documents.search(SearchRequest(query=q, top_k=PER_PAGE, offset=offset, filters=chosen.filters))
         except QueryError as exc:
             errors.append(exc.message)
         else:
             total = response.total
-            results = [_from_search(r, catalog.get_document(r.document_id)) for r in response.results]
-            counts = search_facets(searcher, response.query, chosen.filters, response.facets)
+            results = [_from_search(r, documents.readable(r.document_id)) for r in response.results]
+            counts = documents.result_counts(response, chosen.filters)
     else:
-        records, total = list_by_filters(catalog, chosen.filters, limit=PER_PAGE, offset=offset)
-        results = [_from_record(r, catalog) for r in records]
-        counts = catalog_facets(catalog, chosen.filters)
+        found = documents.listing(chosen.filters, limit=PER_PAGE, offset=offset)
+        total, results = found.total, [_from_record(r, documents) for r in found.records]
+        counts = documents.counts(chosen.filters, disjunctive=True)
     f = chosen.filters
     facets = {
         "states": facet_options(counts.get("states", {}), f.states),
@@ -182,16 +177,16 @@ def search_page(request: Request) -> Response:
     )
 
 
-def _landing(request: Request, catalog: Catalog) -> Response:
-    latest, total = catalog.list_documents(limit=6)
-    states = catalog.facet_counts("states")
-    sectors = catalog.facet_counts("sector")
+def _landing(request: Request, documents: Documents) -> Response:
+    latest = documents.listing(SearchFilters(), limit=6)
+    counts = documents.counts(SearchFilters())
+    states, sectors = counts["states"], counts["sector"]
     return page(
         request,
         "landing.html",
         {
-            "total": total,
-            "latest": [_from_record(r, catalog) for r in latest],
+            "total": latest.total,
+            "latest": [_from_record(r, documents) for r in latest.records],
             "states": sorted(states.items(), key=lambda kv: (-kv[1], kv[0]))[:12],
             "state_count": len(states),
             "sectors": sorted(sectors.items(), key=lambda kv: (-kv[1], kv[0]))[:12],
@@ -203,16 +198,14 @@ def _landing(request: Request, catalog: Catalog) -> Response:
 @router.get("/browse")
 def browse_page(request: Request) -> Response:
     check_reading(request)
-    catalog = _catalog(request)
-    states = catalog.facet_counts("states")
-    sectors = catalog.facet_counts("sector")
-    types = catalog.facet_counts("type")
-    years = catalog.facet_counts("year")
+    documents = _documents(request)
+    counts = documents.counts(SearchFilters())
+    states, sectors, types, years = (counts[facet] for facet in ("states", "sector", "type", "year"))
     return page(
         request,
         "browse.html",
         {
-            "total": catalog.counts()["documents"],
+            "total": documents.active_total(),
             "states": [(name, states.get(name, 0)) for name in STATES],
             "territories": [(name, states.get(name, 0)) for name in UNION_TERRITORIES],
             "sectors": sorted(((s.value, sectors.get(s.value, 0)) for s in Sector), key=lambda kv: (-kv[1], kv[0])),
@@ -225,22 +218,12 @@ def browse_page(request: Request) -> Response:
 @router.get("/documents/{document_id}")
 def document_page(document_id: str, request: Request) -> Response:
     check_reading(request)
-    catalog, searcher = _catalog(request), _searcher(request)
-    record = catalog.get_document(document_id)
-    if record is None:
-        raise NotFoundError(f"There is no document with the id '{document_id}'. Try searching for it instead.")
-    if not record.active:
-        raise NotFoundError(f"The document '{document_id}' was withdrawn by its contributor and is no longer shared.")
-    views = section_views(catalog.sections(record.id))
-    versions = catalog.versions(record.id)
-    related: list[tuple[str, DocumentRecord | None]] = []
-    for related_id in record.metadata.get("related") or []:
-        other = catalog.get_document(str(related_id))
-        related.append((str(related_id), other if other is not None and other.active else None))
-    similar = [
-        _from_search(result, catalog.get_document(result.document_id))
-        for result in searcher.similar(record.id, top_k=5)
-    ]
+    documents = _documents(request)
+    record = documents.get(document_id, missing=MISSING, withdrawn=WITHDRAWN)  # pages hold no keys
+    views = section_views(documents.sections(record))
+    versions = documents.versions(record)
+    related = [(str(i), documents.readable(str(i))) for i in record.metadata.get("related") or []]
+    similar = [_from_search(r, documents.readable(r.document_id)) for r in documents.similar(record, top_k=5)]
     current = next((v for v in versions if v.version == record.current_version), versions[-1] if versions else None)
     meta: dict[str, Any] = record.metadata
     return page(

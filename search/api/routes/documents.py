@@ -15,10 +15,8 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
-from kb.blobs import BlobStore
-from kb.catalog import Catalog, DocumentRecord, JobRecord, KeyRecord
-from kb.errors import NotFoundError
-from search.api.deps import CatalogDep, ContributionsDep, CurrentKey, ReaderKey, SearcherDep, SettingsDep
+from kb.catalog import JobRecord
+from search.api.deps import ContributionsDep, CurrentKey, DocumentsDep, ReaderKey
 from search.api.schemas import (
     DocumentDetail,
     DocumentList,
@@ -30,7 +28,6 @@ from search.api.schemas import (
     WithdrawnOut,
     problem_responses,
 )
-from search.facets import list_by_filters
 from search.services.contributions import upload_name
 from search.validation import SectorParam, TypeParam, YearParam, build_filters
 
@@ -56,17 +53,9 @@ MetadataField = Annotated[
 ]
 
 
-def _visible(catalog: Catalog, document_id: DocumentId, key: KeyRecord | None) -> DocumentRecord:
-    """Withdrawn documents are gone for readers; admins still see them."""
-    record = catalog.require_document(document_id)
-    if not record.active and not (key and key.is_admin):
-        raise NotFoundError(f"document '{document_id}' was withdrawn")
-    return record
-
-
 @router.get("", response_model=DocumentList, summary="List documents with filters and paging")
 def list_documents(
-    catalog: CatalogDep,
+    documents: DocumentsDep,
     _key: ReaderKey,
     state: Annotated[
         list[str] | None, Query(description="State/UT; repeat for several.", examples=[["Haryana"]])
@@ -79,21 +68,22 @@ def list_documents(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> DocumentList:
     filters = build_filters(states=state, sector=sector, type=type, year_from=year_from, year_to=year_to)
-    records, total = list_by_filters(catalog, filters, limit=limit, offset=offset)
-    return DocumentList(total=total, limit=limit, offset=offset, documents=[DocumentSummary.of(r) for r in records])
+    found = documents.listing(filters, limit=limit, offset=offset)
+    summaries = [DocumentSummary.of(r) for r in found.records]
+    return DocumentList(total=found.total, limit=limit, offset=offset, documents=summaries)
 
 
 @router.get("/{document_id}", response_model=DocumentDetail, summary="A document: metadata, sections, versions")
-def get_document(document_id: DocumentId, catalog: CatalogDep, key: ReaderKey) -> DocumentDetail:
-    record = _visible(catalog, document_id, key)
+def get_document(document_id: DocumentId, documents: DocumentsDep, key: ReaderKey) -> DocumentDetail:
+    record = documents.get(document_id, key)  # withdrawn: gone for readers, admins still see it
     return DocumentDetail(
         id=record.id,
         title=record.title,
         status=record.status,
         version=record.current_version,
         metadata=record.metadata,
-        sections=[SectionOut.of(i, s) for i, s in enumerate(catalog.sections(record.id))],
-        versions=[VersionOut.of(v) for v in catalog.versions(record.id)],
+        sections=[SectionOut.of(i, s) for i, s in enumerate(documents.sections(record))],
+        versions=[VersionOut.of(v) for v in documents.versions(record)],
         url=f"/documents/{record.id}",
         file_url=f"/v1/documents/{record.id}/file",
         created_at=record.created_at,
@@ -104,18 +94,15 @@ def get_document(document_id: DocumentId, catalog: CatalogDep, key: ReaderKey) -
 @router.get("/{document_id}/file", response_class=FileResponse, summary="Download the original file")
 def get_file(
     document_id: DocumentId,
-    catalog: CatalogDep,
-    settings: SettingsDep,
+    documents: DocumentsDep,
     key: ReaderKey,
     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> FileResponse:
-    record = _visible(catalog, document_id, key)
-    stored = catalog.version(record.id, version)
-    path = BlobStore(settings.blobs_dir).path(stored.blob_sha256)
+    stored = documents.file(documents.get(document_id, key), version)
     # Always a download (an uploaded HTML page must not run scripts as our origin), never sniffed into
     # something else, and sandboxed by CSP should a browser render it anyway.
     return FileResponse(
-        path,
+        stored.path,
         media_type=stored.media_type,
         filename=stored.filename,
         content_disposition_type="attachment",
@@ -126,14 +113,13 @@ def get_file(
 @router.get("/{document_id}/similar", response_model=SimilarResponse, summary="Similar practices")
 def similar(
     document_id: DocumentId,
-    catalog: CatalogDep,
-    searcher: SearcherDep,
+    documents: DocumentsDep,
     key: ReaderKey,
     top_k: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> SimilarResponse:
     """Documents closest to this one by meaning (its own vectors), excluding itself."""
-    record = _visible(catalog, document_id, key)
-    return SimilarResponse(document_id=record.id, results=searcher.similar(record.id, top_k=top_k))
+    record = documents.get(document_id, key)
+    return SimilarResponse(document_id=record.id, results=documents.similar(record, top_k=top_k))
 
 
 # -- writes: the rules are in search.services.contributions ------------------------------------------

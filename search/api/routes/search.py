@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from search.api.deps import CatalogDep, ReaderKey, SearcherDep
+from search.api.deps import DocumentsDep, ReaderKey
 from search.api.schemas import FacetsResponse, problem_responses
-from search.facets import facets_of, list_by_filters
 from search.schemas import SearchMode, SearchRequest, SearchResponse
 from search.validation import SectorParam, TypeParam, YearParam, build_filters
 
@@ -20,7 +19,7 @@ StateParam = Annotated[list[str] | None, Query(description="State/UT; repeat for
 
 @router.get("/search", response_model=SearchResponse, summary="Search practices (query string)")
 def search_get(
-    searcher: SearcherDep,
+    documents: DocumentsDep,
     _key: ReaderKey,
     q: QueryText,
     top_k: Annotated[int, Query(ge=1, le=50)] = 10,
@@ -35,19 +34,18 @@ def search_get(
     """One result per document with its best section and a highlighted snippet, plus facet counts."""
     filters = build_filters(states=state, sector=sector, type=type, year_from=year_from, year_to=year_to)
     request = SearchRequest(query=q, top_k=top_k, offset=offset, filters=filters, mode=mode)
-    return searcher.search(request)
+    return documents.search(request)
 
 
 @router.post("/search", response_model=SearchResponse, summary="Search practices (JSON body)")
-def search_post(searcher: SearcherDep, _key: ReaderKey, body: SearchRequest) -> SearchResponse:
+def search_post(documents: DocumentsDep, _key: ReaderKey, body: SearchRequest) -> SearchResponse:
     """Same as GET, with filters as a JSON object."""
-    return searcher.search(body)
+    return documents.search(body)
 
 
 @router.get("/facets", response_model=FacetsResponse, summary="Document counts by state, sector, type, year")
 def facets(
-    catalog: CatalogDep,
-    searcher: SearcherDep,
+    documents: DocumentsDep,
     _key: ReaderKey,
     q: str | None = None,
     state: StateParam = None,
@@ -58,6 +56,4 @@ def facets(
 ) -> FacetsResponse:
     """Counts for the filters (and the query, when ``q`` is given) so a UI can show what is there."""
     filters = build_filters(states=state, sector=sector, type=type, year_from=year_from, year_to=year_to)
-    if q and q.strip():
-        return FacetsResponse(facets=searcher.search(SearchRequest(query=q, top_k=1, filters=filters)).facets)
-    return FacetsResponse(facets=facets_of(list_by_filters(catalog, filters)[0]))
+    return FacetsResponse(facets=documents.facets(filters, query=q))

@@ -16,12 +16,13 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 PACKAGES = ("kb", "ingest", "search")
-FRONT_DOORS = ("search.api", "search.web", "search.mcp", "search.cli")
+FRONT_DOORS = ("search.api", "search.web", "search.mcp", "search.oai", "search.cli")
 
 # Composition roots: where one front door starts or mounts another, and nothing else. The API app
-# mounts the web UI and the MCP transport on its own app; `kb serve` and `kb mcp` start them.
+# mounts the web UI, OAI-PMH and the MCP transport on its own app; `kb serve` and `kb mcp` start them.
 COMPOSITION = {
     ("search.api.app", "search.web"),
+    ("search.api.app", "search.oai"),
     ("search.api.assistants", "search.mcp"),
     ("search.cli.serve", "search.api"),
     ("search.cli.mcp", "search.mcp"),

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         description="Catalog, original files and embedded index.",
     )
     index_name: str = Field(default="index", description="Folder of the embedded shard under kb_dir.")
+    catalog_url: str | None = Field(
+        default=None,
+        description="Catalog database as a SQLAlchemy URL (`postgresql+psycopg://...` for a shared deployment, "
+        "which keeps the originals there too); default: SQLite `catalog.sqlite` under kb_dir.",
+    )
     qdrant_url: str | None = Field(
         default=None,
         description="Use a Qdrant server/cluster instead of Edge (`:memory:`: an in-process stand-in for tests).",
@@ -125,6 +130,10 @@ class Settings(BaseSettings):
     def catalog_path(self) -> Path:
         """The SQLite catalog: documents, versions, keys, jobs, audit."""
         return self.kb_dir / "catalog.sqlite"
+
+    def resolved_catalog_url(self) -> str:
+        """The catalog's SQLAlchemy URL: ``KB_CATALOG_URL``, else the SQLite file under ``kb_dir``."""
+        return self.catalog_url or f"sqlite:///{self.catalog_path}"
 
     @property
     def dense_model_name(self) -> str:

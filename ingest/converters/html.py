@@ -20,14 +20,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 
-from ingest.converters._common import (
-    SectionBuilder,
-    clean_inline,
-    decode_text,
-    markdown_table,
-    one_line,
-    require_sections,
-)
+from ingest.converters._common import SectionBuilder, clean_inline, decode_text, one_line, require_sections
 from kb.errors import ConversionError
 from kb.models import ConvertedDocument
 
@@ -245,10 +238,11 @@ class _Walker:
 
 
 def _table_text(table: Tag) -> str:
-    """A table as Markdown rows; the first row (``<th>`` cells or not) is the header."""
     rows = []
     for row in table.find_all("tr"):
         if row.find_parent("table") is not table:
             continue
-        rows.append([one_line(cell.get_text(" ")) for cell in row.find_all(["th", "td"], recursive=False)])
-    return markdown_table(rows)
+        cells = [one_line(cell.get_text(" ")) for cell in row.find_all(["th", "td"], recursive=False)]
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return "\n".join(rows)

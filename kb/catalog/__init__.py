@@ -1,37 +1,47 @@
-"""The catalog: the SQLite source of truth for documents, versions, sections, keys, jobs and audit.
+"""The catalog: the source of truth for documents, versions, sections, keys, jobs and audit.
 
-Only this package talks to SQLite. The vector index is derived from what is here plus the original
-files in the blob store, so ``kb reindex`` can always rebuild it.
+SQLite under ``KB_DIR`` by default, or any database ``KB_CATALOG_URL`` names (PostgreSQL for a
+shared deployment), through one SQLAlchemy Core implementation. Only this package talks to the
+database. The vector index is derived from what is here plus the original files in the blob store,
+so ``kb reindex`` can always rebuild it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kb.catalog.db import Database
+import sqlalchemy as sa
+
 from kb.catalog.documents import DocumentCatalog
 from kb.catalog.jobs import JobCatalog
 from kb.catalog.keys import KeyCatalog
 from kb.catalog.records import AuditEntry, DocumentRecord, JobRecord, KeyRecord, VersionRecord
+from kb.catalog.schema import open_database
+from kb.catalog.tables import properties
 from kb.errors import ConfigError
 
 __all__ = ["AuditEntry", "Catalog", "DocumentRecord", "JobRecord", "KeyRecord", "VersionRecord"]
 
 
 class Catalog(DocumentCatalog, KeyCatalog, JobCatalog):
-    """All catalog operations over one SQLite database."""
+    """All catalog operations over one database.
 
-    def __init__(self, path: Path) -> None:
-        self.db = Database(path)
+    ``target`` is a SQLAlchemy URL (``postgresql+psycopg://...``, ``sqlite:///...``) or the path of
+    a SQLite file (what round 1 passed, so ``Catalog(path)`` keeps working). Opening migrates an
+    empty database and refuses one whose schema is newer than this code (:mod:`kb.catalog.schema`).
+    """
+
+    def __init__(self, target: Path | str) -> None:
+        self.db = open_database(target)
 
     def index_model(self) -> str | None:
         """The dense model the current index was built with (None before the first document)."""
-        rows = self.db.query("SELECT value FROM properties WHERE name = 'index_model'")
-        return str(rows[0][0]) if rows else None
+        value = self.db.scalar(sa.select(properties.c.value).where(properties.c.name == "index_model"))
+        return None if value is None else str(value)
 
     def set_index_model(self, model: str) -> None:
         with self.db.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO properties VALUES ('index_model', ?)", (model,))
+            self.db.upsert(conn, properties, {"name": "index_model", "value": model}, keys=("name",))
 
     def check_index_model(self, model: str, *, index_empty: bool) -> None:
         """Refuse to mix models: vectors of two models in one index would rank as noise.

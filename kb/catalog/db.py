@@ -1,204 +1,142 @@
-"""The SQLite connection and schema of the catalog.
+"""The catalog's database connection: SQLite (the embedded default) or PostgreSQL, by URL.
 
 The catalog is the source of truth (documents, versions, sections, keys, jobs, audit); the vector
-index is derived from it and can always be rebuilt (``kb reindex``). One connection per process,
-guarded by a lock, because the API's background worker and request threads share it; WAL mode lets
-a CLI read while the server writes.
+index is derived from it and can always be rebuilt (``kb reindex``). Queries are SQLAlchemy Core,
+written once for both databases; what differs lives here:
+
+- **SQLite**: one connection per process, guarded by a lock (the API's worker and request threads
+  share it); WAL lets a CLI read while the server writes; writes start with ``BEGIN IMMEDIATE`` so
+  two processes never both read-then-write (the version number and job claims rely on that).
+- **PostgreSQL**: a connection pool, READ COMMITTED transactions; writers that must not interleave
+  take row locks (``FOR UPDATE``, ``SKIP LOCKED`` for job claims) or a per-document advisory lock.
+
+A full disk becomes :class:`~kb.errors.StorageFullError` on either, and the transaction is rolled back.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from kb.errors import ConfigError, StorageFullError
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import StaticPool
 
-# 2: durable jobs (the upload's original and request are stored with the job), write intents,
-#    versions remember the job that made them (so a retried job is recognised).
-SCHEMA_VERSION = 2
+from kb.errors import StorageFullError
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    type TEXT NOT NULL,
-    sector TEXT NOT NULL,
-    states TEXT NOT NULL,           -- JSON list of canonical names
-    year INTEGER,
-    status TEXT NOT NULL,           -- active | withdrawn
-    current_version INTEGER NOT NULL,
-    source_path TEXT,               -- absolute path of the file it was ingested from (CLI), else NULL
-    owner_key_id TEXT,              -- API key that created it; NULL for CLI/admin
-    metadata TEXT NOT NULL,         -- JSON of the current version's metadata
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_source ON documents(source_path);
-CREATE TABLE IF NOT EXISTS versions (
-    document_id TEXT NOT NULL REFERENCES documents(id),
-    version INTEGER NOT NULL,
-    blob_sha256 TEXT NOT NULL,
-    filename TEXT NOT NULL,
-    media_type TEXT NOT NULL,
-    size_bytes INTEGER NOT NULL,
-    metadata TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,      -- hash of bytes + metadata + pipeline version
-    chunk_count INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
-    created_by TEXT NOT NULL,
-    job_id TEXT,                    -- the upload job that made it, NULL for CLI ingests
-    PRIMARY KEY (document_id, version)
-);
-CREATE TABLE IF NOT EXISTS sections (
-    document_id TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    position INTEGER NOT NULL,
-    heading_path TEXT NOT NULL,     -- JSON list
-    page INTEGER,
-    text TEXT NOT NULL,
-    PRIMARY KEY (document_id, version, position)
-);
-CREATE TABLE IF NOT EXISTS api_keys (
-    id TEXT PRIMARY KEY,
-    key_hash TEXT NOT NULL UNIQUE,
-    role TEXT NOT NULL,             -- contributor | admin
-    states TEXT NOT NULL,           -- JSON list
-    label TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    revoked_at TEXT
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    status TEXT NOT NULL,           -- queued | running | done | failed
-    document_id TEXT,
-    key_id TEXT,
-    error TEXT,
-    detail TEXT NOT NULL,           -- JSON
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    blob_sha256 TEXT,               -- the stored original the job ingests
-    size_bytes INTEGER NOT NULL DEFAULT 0,
-    request TEXT NOT NULL DEFAULT '{}',  -- JSON: filename, metadata, actor, owner, target id
-    attempts INTEGER NOT NULL DEFAULT 0,
-    lease_until TEXT                -- a running job whose lease passed is taken up again
-);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at);
-CREATE TABLE IF NOT EXISTS write_intents (
-    document_id TEXT PRIMARY KEY,   -- a version being written to the index, not yet committed
-    version INTEGER NOT NULL,
-    started_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS properties (
-    name TEXT PRIMARY KEY,          -- e.g. index_model: the dense model the index was built with
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    actor TEXT NOT NULL,            -- 'cli', 'key:<id>', 'system'
-    action TEXT NOT NULL,           -- create | update | withdraw | remove | key_create | key_revoke ...
-    document_id TEXT,
-    version INTEGER,
-    detail TEXT NOT NULL            -- JSON
-);
-"""
-
-
-# Columns added after a table first shipped: (table, column, definition) for ALTER TABLE.
-_ADDED_COLUMNS = (
-    ("versions", "job_id", "TEXT"),
-    ("jobs", "blob_sha256", "TEXT"),
-    ("jobs", "size_bytes", "INTEGER NOT NULL DEFAULT 0"),
-    ("jobs", "request", "TEXT NOT NULL DEFAULT '{}'"),
-    ("jobs", "attempts", "INTEGER NOT NULL DEFAULT 0"),
-    ("jobs", "lease_until", "TEXT"),
-)
+DISK_FULL_SQLSTATE = "53100"  # PostgreSQL's disk_full
 
 
 def utc_now(*, plus_seconds: float = 0.0) -> str:
-    """Timestamps are ISO 8601 UTC strings: sortable, readable, portable across SQLite and JSON."""
+    """Timestamps are ISO 8601 UTC strings: sortable, readable, portable across databases and JSON."""
     return (datetime.now(UTC) + timedelta(seconds=plus_seconds)).isoformat(timespec="seconds")
 
 
+def catalog_url(target: Path | str) -> str:
+    """A SQLAlchemy URL for a catalog given as a URL or as the path of a SQLite file."""
+    if isinstance(target, str) and "://" in target:
+        return target
+    return f"sqlite:///{Path(target)}"
+
+
 def is_disk_full(exc: BaseException) -> bool:
-    """SQLite's way of saying ENOSPC (``database or disk is full``) or an OS write failing for space."""
+    """ENOSPC from the OS, SQLite's ``database or disk is full``, or PostgreSQL's SQLSTATE 53100."""
     if isinstance(exc, OSError) and exc.errno == 28:
         return True
-    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower()
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if getattr(orig, "sqlstate", None) == DISK_FULL_SQLSTATE:
+        return True
+    return type(orig).__name__ == "OperationalError" and "full" in str(orig).lower()
 
 
 class Database:
-    """A lock-guarded SQLite connection with the catalog schema applied."""
+    """An engine for the catalog URL plus the few things that differ between SQLite and PostgreSQL."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._conn.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
-        with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")  # a commit (a 202) survives a power cut
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+    def __init__(self, target: Path | str) -> None:
+        """Connect (lazily); the schema is checked by whoever opens it (:func:`kb.catalog.schema.ensure_schema`)."""
+        self.url = catalog_url(target)
+        parsed = sa.make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        self.path: Path | None = Path(parsed.database) if self.dialect == "sqlite" and parsed.database else None
+        self.where = str(self.path) if self.path else parsed.render_as_string(hide_password=True)
+        if self.dialect == "sqlite":
+            self.engine = self._sqlite_engine()
+            self._lock: AbstractContextManager[Any] | threading.RLock = threading.RLock()
+        else:
+            self.engine = sa.create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+            self._lock = nullcontext()
 
-    def _migrate(self) -> None:
-        """Create or upgrade the schema; refuse a catalog written by a newer version of the code."""
-        found = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
-        if found > SCHEMA_VERSION:
-            self._conn.close()
-            raise ConfigError(
-                f"the catalog {self.path} has schema version {found}, newer than this program's "
-                f"{SCHEMA_VERSION}; upgrade the program (it would not understand the catalog)"
-            )
-        self._conn.executescript(_SCHEMA)
-        for table, column, definition in _ADDED_COLUMNS:
-            existing = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
-            if column not in existing:
-                self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
-        self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    def _sqlite_engine(self) -> Engine:
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            self.url, poolclass=StaticPool, connect_args={"check_same_thread": False, "timeout": 30}
+        )
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # transactions are begun below, not by the driver
+            for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
+                dbapi_conn.execute(f"PRAGMA {pragma}")  # FULL: a commit (a 202) survives a power cut
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            immediate = conn.get_execution_options().get("kb_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """One atomic unit of work: everything inside commits together or not at all.
 
         A full disk surfaces as :class:`StorageFullError` (and the transaction is rolled back), so
-        callers report it like any other refusal instead of a bare ``sqlite3`` error.
+        callers report it like any other refusal instead of a bare driver error.
         """
         with self._lock:
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if is_disk_full(exc):
-                    raise StorageFullError(f"the catalog {self.path} cannot be written: the disk is full") from exc
-                raise
-            try:
-                yield self._conn
+                with self.engine.connect().execution_options(kb_write=True) as conn, conn.begin():
+                    yield conn
             except BaseException as exc:
-                self._conn.execute("ROLLBACK")
                 if is_disk_full(exc):
-                    raise StorageFullError(f"the catalog {self.path} cannot be written: the disk is full") from exc
-                raise
-            try:
-                self._conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                if is_disk_full(exc):
-                    raise StorageFullError(f"the catalog {self.path} cannot be written: the disk is full") from exc
+                    raise StorageFullError(f"the catalog {self.where} cannot be written: the disk is full") from exc
                 raise
 
-    def query(self, sql: str, params: tuple[object, ...] | list[object] = ()) -> list[sqlite3.Row]:
-        """Run a read and return all rows."""
-        with self._lock:
-            return list(self._conn.execute(sql, params).fetchall())
+    def query(self, statement: sa.Executable, params: Mapping[str, Any] | None = None) -> list[RowMapping]:
+        """Run a read and return all rows, by column name."""
+        with self._lock, self.engine.connect() as conn:
+            return list(conn.execute(statement, dict(params or {})).mappings().all())
+
+    def scalar(self, statement: sa.Executable) -> Any:
+        """The first column of the first row of a read (None without rows)."""
+        with self._lock, self.engine.connect() as conn:
+            return conn.execute(statement).scalar()
+
+    def lock_document(self, conn: Connection, document_id: str) -> None:
+        """Serialise writers of one document until the transaction ends (also before its first row).
+
+        SQLite's ``BEGIN IMMEDIATE`` already serialises all writers; PostgreSQL takes an advisory
+        transaction lock keyed on the id, which covers a document that does not exist yet (where a
+        ``FOR UPDATE`` would find no row to lock).
+        """
+        if self.dialect == "postgresql":
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(document_id, 0))))
+
+    def upsert(self, conn: Connection, table: sa.Table, values: Mapping[str, Any], keys: Sequence[str]) -> None:
+        """Insert a row or update the existing one with the same ``keys`` (no ``INSERT OR REPLACE``)."""
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        statement = dialect_insert(table).values(**values)
+        update = {k: statement.excluded[k] for k in values if k not in keys}
+        conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=update))
 
     def close(self) -> None:
-        """Close the connection; the object is unusable afterwards."""
+        """Release the connections; the object is unusable afterwards."""
         with self._lock:
-            self._conn.close()
+            self.engine.dispose()

@@ -6,11 +6,19 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from kb.catalog.db import Database, utc_now
 from kb.catalog.records import AuditEntry, DocumentRecord, VersionRecord
+from kb.catalog.tables import audit as audit_table
+from kb.catalog.tables import document_states, documents, versions, write_intents
+from kb.catalog.tables import sections as section_rows
 from kb.errors import ConflictError, NotFoundError
 from kb.metadata import DocumentMetadata
 from kb.models import Section
+
+_ACTIVE = documents.c.status == "active"
 
 
 class DocumentCatalog:
@@ -19,7 +27,7 @@ class DocumentCatalog:
     db: Database
 
     def get_document(self, document_id: str) -> DocumentRecord | None:
-        rows = self.db.query("SELECT * FROM documents WHERE id = ?", (document_id,))
+        rows = self.db.query(sa.select(documents).where(documents.c.id == document_id))
         return DocumentRecord.from_row(rows[0]) if rows else None
 
     def require_document(self, document_id: str, *, include_withdrawn: bool = True) -> DocumentRecord:
@@ -30,15 +38,14 @@ class DocumentCatalog:
         return record
 
     def find_by_source(self, source_path: str) -> DocumentRecord | None:
-        rows = self.db.query("SELECT * FROM documents WHERE source_path = ?", (source_path,))
+        rows = self.db.query(sa.select(documents).where(documents.c.source_path == source_path))
         return DocumentRecord.from_row(rows[0]) if rows else None
 
     def documents_under(self, folder: str) -> list[DocumentRecord]:
         """Active documents ingested from files below ``folder`` (for ``kb ingest --sync``)."""
         prefix = folder.rstrip("/") + "/"
         rows = self.db.query(
-            "SELECT * FROM documents WHERE status = 'active' AND substr(source_path, 1, ?) = ?",
-            (len(prefix), prefix),
+            sa.select(documents).where(_ACTIVE, sa.func.substr(documents.c.source_path, 1, len(prefix)) == prefix)
         )
         return [DocumentRecord.from_row(r) for r in rows]
 
@@ -55,34 +62,21 @@ class DocumentCatalog:
         offset: int = 0,
     ) -> tuple[list[DocumentRecord], int]:
         """A page of documents matching the filters, newest first, and the total count."""
-        where: list[str] = []
-        params: list[object] = []
+        where = _filters(states, sector, type, year_from, year_to)
         if not include_withdrawn:
-            where.append("status = 'active'")
-        if states:
-            marks = ",".join("?" * len(states))
-            where.append(f"EXISTS (SELECT 1 FROM json_each(documents.states) WHERE value IN ({marks}))")
-            params.extend(states)
-        for column, value in (("sector", sector), ("type", type)):
-            if value:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if year_from is not None:
-            where.append("year >= ?")
-            params.append(year_from)
-        if year_to is not None:
-            where.append("year <= ?")
-            params.append(year_to)
-        clause = ("WHERE " + " AND ".join(where)) if where else ""
-        total = int(self.db.query(f"SELECT count(*) FROM documents {clause}", params)[0][0])
-        rows = self.db.query(
-            f"SELECT * FROM documents {clause} ORDER BY year DESC NULLS LAST, title LIMIT ? OFFSET ?",
-            [*params, limit, offset],
+            where.append(_ACTIVE)
+        total = int(self.db.scalar(sa.select(sa.func.count()).select_from(documents).where(*where)) or 0)
+        page = (
+            sa.select(documents)
+            .where(*where)
+            .order_by(documents.c.year.desc().nulls_last(), documents.c.title)
+            .limit(limit)
+            .offset(offset)
         )
-        return [DocumentRecord.from_row(r) for r in rows], total
+        return [DocumentRecord.from_row(r) for r in self.db.query(page)], total
 
     def all_active(self) -> list[DocumentRecord]:
-        rows = self.db.query("SELECT * FROM documents WHERE status = 'active' ORDER BY id")
+        rows = self.db.query(sa.select(documents).where(_ACTIVE).order_by(documents.c.id))
         return [DocumentRecord.from_row(r) for r in rows]
 
     # -- writing a version: intent first, index second, commit last ---------------------------------
@@ -92,30 +86,40 @@ class DocumentCatalog:
 
         Written before any chunk is, so a crash between the index write and :meth:`record_version`
         leaves a trace that start-up reconciliation (and ``kb check``) follows to put the index back
-        to what the catalog says. Versions are numbered inside this transaction.
+        to what the catalog says. Versions are numbered inside this transaction, under the document's
+        lock (``FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite).
         """
         with self.db.transaction() as conn:
-            row = conn.execute("SELECT current_version FROM documents WHERE id = ?", (document_id,)).fetchone()
-            version = 1 if row is None else int(row["current_version"]) + 1
-            conn.execute(
-                "INSERT INTO write_intents (document_id, version, started_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (document_id) DO UPDATE SET version = excluded.version, started_at = excluded.started_at",
-                (document_id, version, utc_now()),
+            current = self._lock_current_version(conn, document_id)
+            version = current + 1
+            self.db.upsert(
+                conn,
+                write_intents,
+                {"document_id": document_id, "version": version, "started_at": utc_now()},
+                keys=("document_id",),
             )
         return version
 
+    def _lock_current_version(self, conn: Connection, document_id: str) -> int:
+        """The committed version (0 for a new document), locked until the transaction ends."""
+        self.db.lock_document(conn, document_id)
+        row = conn.execute(
+            sa.select(documents.c.current_version).where(documents.c.id == document_id).with_for_update()
+        ).first()
+        return 0 if row is None else int(row[0])
+
     def write_intents(self) -> dict[str, int]:
         """Documents whose index write started and never committed or was rolled back."""
-        return {str(r["document_id"]): int(r["version"]) for r in self.db.query("SELECT * FROM write_intents")}
+        return {str(r["document_id"]): int(r["version"]) for r in self.db.query(sa.select(write_intents))}
 
     def clear_intent(self, document_id: str) -> None:
         """The index agrees with the catalog again for ``document_id``."""
         with self.db.transaction() as conn:
-            conn.execute("DELETE FROM write_intents WHERE document_id = ?", (document_id,))
+            conn.execute(sa.delete(write_intents).where(write_intents.c.document_id == document_id))
 
     def version_made_by_job(self, job_id: str) -> VersionRecord | None:
         """The version a job already committed (a retried job must not write it twice)."""
-        rows = self.db.query("SELECT * FROM versions WHERE job_id = ?", (job_id,))
+        rows = self.db.query(sa.select(versions).where(versions.c.job_id == job_id))
         return VersionRecord.from_row(rows[0]) if rows else None
 
     def record_version(
@@ -142,12 +146,32 @@ class DocumentCatalog:
         Returns the record and ``"added"`` or ``"updated"``. The previous version stays in the
         catalog; a withdrawn document that is contributed again becomes active again. A version number
         other than the next one means another writer got there first: ConflictError, nothing written.
+        The document's lock is held from the check to the commit, so two writers never both pass it.
         """
         now = utc_now()
         metadata_json = json.dumps(meta.to_payload(), ensure_ascii=False, sort_keys=True)
-        states_json = json.dumps(meta.states, ensure_ascii=False)
+        fields = {
+            "title": meta.title,
+            "type": meta.type.value,
+            "sector": meta.sector.value,
+            "states": json.dumps(meta.states, ensure_ascii=False),
+            "year": meta.year,
+            "status": "active",
+            "current_version": version,
+            "metadata": metadata_json,
+            "updated_at": now,
+        }
         with self.db.transaction() as conn:
-            row = conn.execute("SELECT * FROM documents WHERE id = ?", (meta.id,)).fetchone()
+            self.db.lock_document(conn, meta.id)
+            row = (
+                conn.execute(
+                    sa.select(documents.c.current_version, documents.c.status)
+                    .where(documents.c.id == meta.id)
+                    .with_for_update()
+                )
+                .mappings()
+                .first()
+            )
             expected = 1 if row is None else int(row["current_version"]) + 1
             if version != expected:
                 raise ConflictError(
@@ -157,76 +181,53 @@ class DocumentCatalog:
             outcome = "added" if row is None or row["status"] != "active" else "updated"
             if row is None:
                 conn.execute(
-                    "INSERT INTO documents (id, title, type, sector, states, year, status, current_version,"
-                    " source_path, owner_key_id, metadata, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)",
-                    (
-                        meta.id,
-                        meta.title,
-                        meta.type.value,
-                        meta.sector.value,
-                        states_json,
-                        meta.year,
-                        version,
-                        source_path,
-                        owner_key_id,
-                        metadata_json,
-                        now,
-                        now,
-                    ),
+                    sa.insert(documents).values(
+                        id=meta.id, source_path=source_path, owner_key_id=owner_key_id, created_at=now, **fields
+                    )
                 )
             else:
                 conn.execute(
-                    "UPDATE documents SET title=?, type=?, sector=?, states=?, year=?, status='active',"
-                    " current_version=?, source_path=coalesce(?, source_path), metadata=?, updated_at=?"
-                    " WHERE id=?",
-                    (
-                        meta.title,
-                        meta.type.value,
-                        meta.sector.value,
-                        states_json,
-                        meta.year,
-                        version,
-                        source_path,
-                        metadata_json,
-                        now,
-                        meta.id,
-                    ),
+                    sa.update(documents)
+                    .where(documents.c.id == meta.id)
+                    .values(source_path=sa.func.coalesce(source_path, documents.c.source_path), **fields)
+                )
+            conn.execute(sa.delete(document_states).where(document_states.c.document_id == meta.id))
+            if meta.states:
+                conn.execute(
+                    sa.insert(document_states),
+                    [{"document_id": meta.id, "state": s} for s in dict.fromkeys(meta.states)],
                 )
             conn.execute(
-                "INSERT INTO versions (document_id, version, blob_sha256, filename, media_type, size_bytes,"
-                " metadata, fingerprint, chunk_count, created_at, created_by, job_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    meta.id,
-                    version,
-                    blob_sha256,
-                    filename,
-                    media_type,
-                    size_bytes,
-                    metadata_json,
-                    fingerprint,
-                    chunk_count,
-                    now,
-                    actor,
-                    job_id,
-                ),
+                sa.insert(versions).values(
+                    document_id=meta.id,
+                    version=version,
+                    blob_sha256=blob_sha256,
+                    filename=filename,
+                    media_type=media_type,
+                    size_bytes=size_bytes,
+                    metadata=metadata_json,
+                    fingerprint=fingerprint,
+                    chunk_count=chunk_count,
+                    created_at=now,
+                    created_by=actor,
+                    job_id=job_id,
+                )
             )
-            conn.executemany(
-                "INSERT INTO sections (document_id, version, position, heading_path, page, text)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        meta.id,
-                        version,
-                        i,
-                        json.dumps(list(s.heading_path), ensure_ascii=False),
-                        s.page,
-                        s.text,
-                    )
-                    for i, s in enumerate(sections)
-                ],
-            )
+            if sections:
+                conn.execute(
+                    sa.insert(section_rows),
+                    [
+                        {
+                            "document_id": meta.id,
+                            "version": version,
+                            "position": i,
+                            "heading_path": json.dumps(list(s.heading_path), ensure_ascii=False),
+                            "page": s.page,
+                            "text": s.text,
+                        }
+                        for i, s in enumerate(sections)
+                    ],
+                )
             self._audit(
                 conn,
                 actor,
@@ -241,8 +242,9 @@ class DocumentCatalog:
         """Take a document out of search; its versions and audit trail stay."""
         with self.db.transaction() as conn:
             updated = conn.execute(
-                "UPDATE documents SET status='withdrawn', updated_at=? WHERE id=? AND status='active'",
-                (utc_now(), document_id),
+                sa.update(documents)
+                .where(documents.c.id == document_id, _ACTIVE)
+                .values(status="withdrawn", updated_at=utc_now())
             ).rowcount
             if not updated:
                 raise NotFoundError(f"no active document with id '{document_id}'")
@@ -250,14 +252,18 @@ class DocumentCatalog:
         return self.require_document(document_id)
 
     def versions(self, document_id: str) -> list[VersionRecord]:
-        rows = self.db.query("SELECT * FROM versions WHERE document_id = ? ORDER BY version", (document_id,))
+        rows = self.db.query(
+            sa.select(versions).where(versions.c.document_id == document_id).order_by(versions.c.version)
+        )
         return [VersionRecord.from_row(r) for r in rows]
 
     def version(self, document_id: str, version: int | None = None) -> VersionRecord:
         """One version (default: current) or NotFoundError."""
         record = self.require_document(document_id)
         wanted = record.current_version if version is None else version
-        rows = self.db.query("SELECT * FROM versions WHERE document_id = ? AND version = ?", (document_id, wanted))
+        rows = self.db.query(
+            sa.select(versions).where(versions.c.document_id == document_id, versions.c.version == wanted)
+        )
         if not rows:
             raise NotFoundError(f"document '{document_id}' has no version {wanted}")
         return VersionRecord.from_row(rows[0])
@@ -266,8 +272,9 @@ class DocumentCatalog:
         """The document's text as sections, in reading order."""
         wanted = self.version(document_id, version).version
         rows = self.db.query(
-            "SELECT heading_path, page, text FROM sections WHERE document_id=? AND version=? ORDER BY position",
-            (document_id, wanted),
+            sa.select(section_rows.c.heading_path, section_rows.c.page, section_rows.c.text)
+            .where(section_rows.c.document_id == document_id, section_rows.c.version == wanted)
+            .order_by(section_rows.c.position)
         )
         return [
             Section(text=r["text"], heading_path=tuple(json.loads(r["heading_path"])), page=r["page"]) for r in rows
@@ -275,34 +282,46 @@ class DocumentCatalog:
 
     def counts(self) -> dict[str, int]:
         """Totals for ``kb stats`` and /metrics."""
-        row = self.db.query(
-            "SELECT sum(status='active'), sum(status='withdrawn'), (SELECT count(*) FROM versions),"
-            " (SELECT coalesce(sum(v.chunk_count), 0) FROM versions v JOIN documents d"
-            "  ON d.id = v.document_id AND d.current_version = v.version AND d.status = 'active')"
-            " FROM documents"
-        )[0]
+        status_counts = sa.select(documents.c.status, sa.func.count().label("count")).group_by(documents.c.status)
+        by_status = {r["status"]: int(r["count"]) for r in self.db.query(status_counts)}
+        current = sa.and_(
+            documents.c.id == versions.c.document_id, documents.c.current_version == versions.c.version, _ACTIVE
+        )
+        chunks = self.db.scalar(sa.select(sa.func.coalesce(sa.func.sum(versions.c.chunk_count), 0)).where(current))
         return {
-            "documents": int(row[0] or 0),
-            "withdrawn": int(row[1] or 0),
-            "versions": int(row[2] or 0),
-            "chunks": int(row[3] or 0),
+            "documents": int(by_status.get("active", 0)),
+            "withdrawn": int(by_status.get("withdrawn", 0)),
+            "versions": int(self.db.scalar(sa.select(sa.func.count()).select_from(versions)) or 0),
+            "chunks": int(chunks or 0),
         }
 
-    def facet_counts(self, column: str) -> dict[str, int]:
-        """Active documents per value of ``type``, ``sector``, ``year`` or ``states``."""
+    def facet_counts(self, column: str, **filters: Any) -> dict[str, int]:
+        """Active documents per value of ``type``, ``sector``, ``year`` or ``states``.
+
+        ``filters`` are :meth:`list_documents`' (``states``, ``sector``, ``type``, ``year_from``,
+        ``year_to``), so the counts describe the same documents a listing would show.
+        """
         if column == "states":
-            sql = (
-                "SELECT j.value, count(*) FROM documents d, json_each(d.states) j"
-                " WHERE d.status='active' GROUP BY j.value"
-            )
+            value: sa.ColumnElement[Any] = document_states.c.state
+            source: sa.FromClause = document_states.join(documents, documents.c.id == document_states.c.document_id)
         elif column in {"type", "sector", "year"}:
-            sql = (
-                f"SELECT {column}, count(*) FROM documents"
-                f" WHERE status='active' AND {column} IS NOT NULL GROUP BY {column}"
-            )
+            value, source = documents.c[column], documents
         else:
             raise ValueError(f"no facet on {column}")
-        return {str(value): int(count) for value, count in self.db.query(sql)}
+        where = _filters(
+            filters.get("states") or (),
+            filters.get("sector"),
+            filters.get("type"),
+            filters.get("year_from"),
+            filters.get("year_to"),
+        )
+        statement = (
+            sa.select(value.label("value"), sa.func.count().label("count"))
+            .select_from(source)
+            .where(_ACTIVE, value.is_not(None), *where)
+            .group_by(value)
+        )
+        return {str(r["value"]): int(r["count"]) for r in self.db.query(statement)}
 
     # -- audit -----------------------------------------------------------------------------------
 
@@ -313,17 +332,46 @@ class DocumentCatalog:
 
     @staticmethod
     def _audit(
-        conn: Any, actor: str, action: str, document_id: str | None, version: int | None, detail: dict[str, Any]
+        conn: Connection,
+        actor: str,
+        action: str,
+        document_id: str | None,
+        version: int | None,
+        detail: dict[str, Any],
     ) -> None:
         conn.execute(
-            "INSERT INTO audit (at, actor, action, document_id, version, detail) VALUES (?,?,?,?,?,?)",
-            (utc_now(), actor, action, document_id, version, json.dumps(detail, ensure_ascii=False)),
+            sa.insert(audit_table).values(
+                at=utc_now(),
+                actor=actor,
+                action=action,
+                document_id=document_id,
+                version=version,
+                detail=json.dumps(detail, ensure_ascii=False),
+            )
         )
 
     def audit_log(self, *, document_id: str | None = None, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
         """Newest first."""
-        where, params = ("WHERE document_id = ?", [document_id]) if document_id else ("", [])
-        rows = self.db.query(
-            f"SELECT * FROM audit {where} ORDER BY seq DESC LIMIT ? OFFSET ?", [*params, limit, offset]
-        )
-        return [AuditEntry.from_row(r) for r in rows]
+        statement = sa.select(audit_table).order_by(audit_table.c.seq.desc()).limit(limit).offset(offset)
+        if document_id:
+            statement = statement.where(audit_table.c.document_id == document_id)
+        return [AuditEntry.from_row(r) for r in self.db.query(statement)]
+
+
+def _filters(
+    states: Sequence[str], sector: str | None, type: str | None, year_from: int | None, year_to: int | None
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE terms of a listing: any of ``states`` (through document_states), sector, type, years."""
+    where: list[sa.ColumnElement[bool]] = []
+    if states:  # an alias: the states facet joins document_states itself, which must not correlate
+        listed = document_states.alias("listed_states")
+        where.append(sa.exists().where(listed.c.document_id == documents.c.id, listed.c.state.in_(list(states))))
+    if sector:
+        where.append(documents.c.sector == sector)
+    if type:
+        where.append(documents.c.type == type)
+    if year_from is not None:
+        where.append(documents.c.year >= year_from)
+    if year_to is not None:
+        where.append(documents.c.year <= year_to)
+    return where

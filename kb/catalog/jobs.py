@@ -18,12 +18,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from kb.catalog.db import Database, utc_now
 from kb.catalog.records import JobRecord
+from kb.catalog.tables import jobs
 from kb.errors import NotFoundError
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
 WAITING = ("queued", "running")
+_WAITING = jobs.c.status.in_(WAITING)
 
 
 class JobCatalog:
@@ -47,26 +51,27 @@ class JobCatalog:
         now = utc_now()
         with self.db.transaction() as conn:
             conn.execute(
-                "INSERT INTO jobs (id, kind, status, document_id, key_id, error, detail, created_at, updated_at,"
-                " blob_sha256, size_bytes, request, attempts, lease_until)"
-                " VALUES (?, ?, 'queued', ?, ?, NULL, ?, ?, ?, ?, ?, ?, 0, NULL)",
-                (
-                    job_id,
-                    kind,
-                    document_id,
-                    key_id,
-                    json.dumps(detail, ensure_ascii=False),
-                    now,
-                    now,
-                    blob_sha256,
-                    size_bytes,
-                    json.dumps(request or {}, ensure_ascii=False),
-                ),
+                sa.insert(jobs).values(
+                    id=job_id,
+                    kind=kind,
+                    status="queued",
+                    document_id=document_id,
+                    key_id=key_id,
+                    error=None,
+                    detail=json.dumps(detail, ensure_ascii=False),
+                    created_at=now,
+                    updated_at=now,
+                    blob_sha256=blob_sha256,
+                    size_bytes=size_bytes,
+                    request=json.dumps(request or {}, ensure_ascii=False),
+                    attempts=0,
+                    lease_until=None,
+                )
             )
         return self.get_job(job_id)
 
     def get_job(self, job_id: str) -> JobRecord:
-        rows = self.db.query("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        rows = self.db.query(sa.select(jobs).where(jobs.c.id == job_id))
         if not rows:
             raise NotFoundError(f"no job with id '{job_id}'")
         return JobRecord.from_row(rows[0])
@@ -74,30 +79,43 @@ class JobCatalog:
     def claim_job(self, *, lease_s: float) -> JobRecord | None:
         """Take the oldest runnable job (queued, or running with a lapsed lease), or ``None``.
 
-        The claim counts an attempt, so a job that kills its worker every time still ends.
+        On PostgreSQL the candidate row is locked with ``FOR UPDATE SKIP LOCKED``: any number of
+        workers in any number of processes claim at once, each gets a different job and none waits
+        for another's claim. SQLite's ``BEGIN IMMEDIATE`` serialises claims instead (the clause is
+        not rendered there). The claim counts an attempt, so a job that kills its worker every time
+        still ends.
         """
         now = utc_now()
+        runnable = sa.or_(jobs.c.status == "queued", sa.and_(jobs.c.status == "running", jobs.c.lease_until < now))
         with self.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND lease_until < ?)"
-                " ORDER BY created_at, id LIMIT 1",
-                (now,),
-            ).fetchone()
-            if row is None:
+            job_id = conn.execute(
+                sa.select(jobs.c.id)
+                .where(runnable)
+                .order_by(jobs.c.created_at, jobs.c.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).scalar()
+            if job_id is None:
                 return None
             conn.execute(
-                "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?"
-                " WHERE id = ?",
-                (utc_now(plus_seconds=lease_s), now, row["id"]),
+                sa.update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(
+                    status="running",
+                    attempts=jobs.c.attempts + 1,
+                    lease_until=utc_now(plus_seconds=lease_s),
+                    updated_at=now,
+                )
             )
-        return self.get_job(str(row["id"]))
+        return self.get_job(str(job_id))
 
     def renew_lease(self, job_id: str, *, lease_s: float) -> None:
         """Keep a long job claimed while it makes progress."""
         with self.db.transaction() as conn:
             conn.execute(
-                "UPDATE jobs SET lease_until = ? WHERE id = ? AND status = 'running'",
-                (utc_now(plus_seconds=lease_s), job_id),
+                sa.update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.status == "running")
+                .values(lease_until=utc_now(plus_seconds=lease_s))
             )
 
     def finish_job(
@@ -116,9 +134,16 @@ class JobCatalog:
         merged = {**current.detail, **detail}
         with self.db.transaction() as conn:
             conn.execute(
-                "UPDATE jobs SET status=?, error=?, document_id=coalesce(?, document_id), detail=?, updated_at=?,"
-                " lease_until=NULL WHERE id=?",
-                (status, error, document_id, json.dumps(merged, ensure_ascii=False), utc_now(), job_id),
+                sa.update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(
+                    status=status,
+                    error=error,
+                    document_id=sa.func.coalesce(document_id, jobs.c.document_id),
+                    detail=json.dumps(merged, ensure_ascii=False),
+                    updated_at=utc_now(),
+                    lease_until=None,
+                )
             )
         return self.get_job(job_id)
 
@@ -129,31 +154,38 @@ class JobCatalog:
         them); shared deployments rely on lease expiry instead. Returns (requeued, failed).
         """
         now = utc_now()
+        running = jobs.c.status == "running"
+        message = (
+            sa.literal("the server stopped while this job ran, ")
+            + sa.cast(jobs.c.attempts, sa.Text)
+            + sa.literal(" times; the file may be too large or slow to convert: check it, then upload it again")
+        )
         with self.db.transaction() as conn:
             failed = conn.execute(
-                "UPDATE jobs SET status='failed', lease_until=NULL, updated_at=?,"
-                " error='the server stopped while this job ran, ' || attempts || ' times; the file may be too"
-                " large or slow to convert: check it, then upload it again'"
-                " WHERE status='running' AND attempts >= ?",
-                (now, max_attempts),
+                sa.update(jobs)
+                .where(running, jobs.c.attempts >= max_attempts)
+                .values(status="failed", lease_until=None, updated_at=now, error=message)
             ).rowcount
             requeued = conn.execute(
-                "UPDATE jobs SET status='queued', lease_until=NULL, updated_at=? WHERE status='running'", (now,)
+                sa.update(jobs).where(running).values(status="queued", lease_until=None, updated_at=now)
             ).rowcount
         return int(requeued), int(failed)
 
     def queue_load(self, key_id: str | None = None) -> tuple[int, int, int]:
         """Waiting jobs, their bytes, and how many of them belong to ``key_id``."""
+        mine = sa.case((jobs.c.key_id == key_id, 1), else_=0) if key_id is not None else sa.literal(0)
         row = self.db.query(
-            "SELECT count(*), coalesce(sum(size_bytes), 0), coalesce(sum(CASE WHEN key_id = ? THEN 1 ELSE 0 END), 0)"
-            " FROM jobs WHERE status IN ('queued', 'running')",
-            (key_id,),
+            sa.select(
+                sa.func.count().label("jobs"),
+                sa.func.coalesce(sa.func.sum(jobs.c.size_bytes), 0).label("bytes"),
+                sa.func.coalesce(sa.func.sum(mine), 0).label("mine"),
+            ).where(_WAITING)
         )[0]
-        return int(row[0]), int(row[1]), int(row[2])
+        return int(row["jobs"]), int(row["bytes"]), int(row["mine"])
 
     def oldest_waiting_age_s(self) -> float:
         """Seconds since the oldest waiting job was queued (0 when none): a sign of a stuck worker."""
-        rows = self.db.query("SELECT min(created_at) FROM jobs WHERE status IN ('queued', 'running')")
-        if not rows or rows[0][0] is None:
+        oldest = self.db.scalar(sa.select(sa.func.min(jobs.c.created_at)).where(_WAITING))
+        if oldest is None:
             return 0.0
-        return max(0.0, (datetime.now(UTC) - datetime.fromisoformat(str(rows[0][0]))).total_seconds())
+        return max(0.0, (datetime.now(UTC) - datetime.fromisoformat(str(oldest))).total_seconds())

@@ -11,8 +11,11 @@ import json
 import secrets
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+
 from kb.catalog.db import Database, utc_now
 from kb.catalog.records import KeyRecord
+from kb.catalog.tables import api_keys, audit
 from kb.errors import InputError, NotFoundError
 
 ROLES = ("contributor", "admin")
@@ -41,45 +44,49 @@ class KeyCatalog:
         now = utc_now()
         with self.db.transaction() as conn:
             conn.execute(
-                "INSERT INTO api_keys VALUES (?,?,?,?,?,?,NULL)",
-                (key_id, hash_key(plaintext), role, json.dumps(list(states), ensure_ascii=False), label, now),
+                sa.insert(api_keys).values(
+                    id=key_id,
+                    key_hash=hash_key(plaintext),
+                    role=role,
+                    states=json.dumps(list(states), ensure_ascii=False),
+                    label=label,
+                    created_at=now,
+                    revoked_at=None,
+                )
             )
-            conn.execute(
-                "INSERT INTO audit (at, actor, action, document_id, version, detail) VALUES (?,?,?,NULL,NULL,?)",
-                (
-                    now,
-                    actor,
-                    "key_create",
-                    json.dumps({"key_id": key_id, "role": role, "states": list(states)}),
-                ),
-            )
+            detail = {"key_id": key_id, "role": role, "states": list(states)}
+            conn.execute(sa.insert(audit).values(at=now, actor=actor, action="key_create", detail=json.dumps(detail)))
         return self.require_key(key_id), plaintext
 
     def verify_key(self, plaintext: str) -> KeyRecord | None:
         """The active key with this secret, or None."""
-        rows = self.db.query("SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", (hash_key(plaintext),))
+        rows = self.db.query(
+            sa.select(api_keys).where(api_keys.c.key_hash == hash_key(plaintext), api_keys.c.revoked_at.is_(None))
+        )
         return KeyRecord.from_row(rows[0]) if rows else None
 
     def require_key(self, key_id: str) -> KeyRecord:
-        rows = self.db.query("SELECT * FROM api_keys WHERE id = ?", (key_id,))
+        rows = self.db.query(sa.select(api_keys).where(api_keys.c.id == key_id))
         if not rows:
             raise NotFoundError(f"no API key with id '{key_id}'")
         return KeyRecord.from_row(rows[0])
 
     def list_keys(self) -> list[KeyRecord]:
-        return [KeyRecord.from_row(r) for r in self.db.query("SELECT * FROM api_keys ORDER BY created_at")]
+        rows = self.db.query(sa.select(api_keys).order_by(api_keys.c.created_at, api_keys.c.id))
+        return [KeyRecord.from_row(r) for r in rows]
 
     def revoke_key(self, key_id: str, *, actor: str = "cli") -> KeyRecord:
         """Revoke a key; requests with it get 401 from then on."""
         now = utc_now()
         with self.db.transaction() as conn:
             changed = conn.execute(
-                "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (now, key_id)
+                sa.update(api_keys)
+                .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=now)
             ).rowcount
             if not changed:
                 raise NotFoundError(f"no active API key with id '{key_id}'")
             conn.execute(
-                "INSERT INTO audit (at, actor, action, document_id, version, detail) VALUES (?,?,?,NULL,NULL,?)",
-                (now, actor, "key_revoke", json.dumps({"key_id": key_id})),
+                sa.insert(audit).values(at=now, actor=actor, action="key_revoke", detail=json.dumps({"key_id": key_id}))
             )
         return self.require_key(key_id)

@@ -1,16 +1,16 @@
-"""Rows of the catalog as typed, immutable records."""
+"""Rows of the catalog as typed, immutable records (built by column name from any database's rows)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 R = TypeVar("R")
 
 
-def _from_row(cls: type[R], row: sqlite3.Row, *, json_columns: tuple[str, ...] = ()) -> R:
+def _from_row(cls: type[R], row: Mapping[Any, Any], *, json_columns: tuple[str, ...] = ()) -> R:
     """Build a record from the row's columns of the same names, decoding the JSON ones."""
     values = {f.name: row[f.name] for f in fields(cls)}  # type: ignore[arg-type]
     for column in json_columns:
@@ -42,7 +42,7 @@ class DocumentRecord:
         return self.status == "active"
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> DocumentRecord:
+    def from_row(cls, row: Mapping[Any, Any]) -> DocumentRecord:
         return _from_row(cls, row, json_columns=("states", "metadata"))
 
 
@@ -64,7 +64,7 @@ class VersionRecord:
     job_id: str | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> VersionRecord:
+    def from_row(cls, row: Mapping[Any, Any]) -> VersionRecord:
         return _from_row(cls, row, json_columns=("metadata",))
 
 
@@ -89,7 +89,7 @@ class KeyRecord:
         return f"key:{self.id}"
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> KeyRecord:
+    def from_row(cls, row: Mapping[Any, Any]) -> KeyRecord:
         return _from_row(cls, row, json_columns=("states",))
 
 
@@ -118,7 +118,7 @@ class JobRecord:
         return self.status in ("queued", "running")
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> JobRecord:
+    def from_row(cls, row: Mapping[Any, Any]) -> JobRecord:
         return _from_row(cls, row, json_columns=("detail", "request"))
 
 
@@ -135,5 +135,5 @@ class AuditEntry:
     detail: dict[str, Any]
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> AuditEntry:
+    def from_row(cls, row: Mapping[Any, Any]) -> AuditEntry:
         return _from_row(cls, row, json_columns=("detail",))

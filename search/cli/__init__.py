@@ -33,14 +33,29 @@ def main(kb_dir: Path | None) -> None:
 def register_commands(group: click.Group) -> None:
     """Attach every command to ``group``: the one list of what ``kb`` offers."""
     from search.cli.check import check
+    from search.cli.db import db
     from search.cli.evaluate import eval_command
     from search.cli.ingest import ingest, validate
     from search.cli.keys import keys
     from search.cli.mcp import mcp_command
     from search.cli.query import search, stats
     from search.cli.serve import reindex, serve
+    from search.cli.worker import worker
 
-    for command in (ingest, validate, search, stats, check, reindex, serve, keys, mcp_command, eval_command):
+    for command in (
+        ingest,
+        validate,
+        search,
+        stats,
+        check,
+        reindex,
+        serve,
+        keys,
+        mcp_command,
+        eval_command,
+        db,
+        worker,
+    ):
         group.add_command(command)
 
 

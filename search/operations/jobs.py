@@ -7,6 +7,12 @@ blob store and commits the job row before it returns, so the API's 202 means "ke
 bytes and per key so one contributor cannot fill it. At start the runner puts the jobs a previous
 process was running back in the queue (or fails them once they have been tried
 ``KB_JOB_MAX_ATTEMPTS`` times) and reconciles the index with the catalog before taking new work.
+
+That recovery is only right for a single owner (the embedded index with its SQLite catalog). When
+the catalog or the index is shared (PostgreSQL, ``KB_QDRANT_URL``), other processes' jobs may be
+running right now: the runner then relies on leases alone (a job whose worker died is claimed again
+once its lease lapses), and interrupted index writes are left to ``kb check --repair``. The same
+loop runs without the HTTP server in ``kb worker`` (:meth:`JobRunner.run_forever`).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import time
 from typing import Any, BinaryIO
 
 from ingest.service import Ingestor
-from kb.blobs import BlobStore
+from kb.blobs import open_blob_store
 from kb.catalog import Catalog, JobRecord, KeyRecord
 from kb.errors import BusyError, ConflictError, InputError, KBError, NotFoundError
 from kb.settings import Settings
@@ -40,24 +46,23 @@ class JobRunner:
         self.ingestor = ingestor
         self.catalog = catalog
         self.settings = settings or ingestor.settings
-        self.blobs = BlobStore(self.settings.blobs_dir, min_free_bytes=self.settings.min_free_bytes)
+        self.blobs = open_blob_store(self.settings, catalog)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._submit_lock = threading.Lock()
         self.finished: dict[str, int] = {"done": 0, "failed": 0, "retried": 0}
 
-    def start(self) -> None:
-        """Recover what a previous process left, then start the worker.
+    @property
+    def shared(self) -> bool:
+        """Whether other processes may run this catalog's jobs: a Qdrant server or a PostgreSQL catalog."""
+        return bool(self.settings.qdrant_url) or self.catalog.db.dialect != "sqlite"
 
-        Only the owner of an embedded KB may do this: its lock proves no other process is running
-        those jobs. A shared deployment (a Qdrant server, several API and worker processes) must not
-        take another live worker's job: there a crashed worker's job returns to the queue when its
-        lease lapses, and its rerun rewrites the document whole (``kb check --repair`` mends the rest).
-        """
+    def _recover(self) -> None:
+        """Recover what a previous process left (only the owner of an embedded KB: see :meth:`start`)."""
         requeued = failed = 0
         repaired: list[str] = []
-        if not self.settings.qdrant_url:
+        if not self.shared:
             requeued, failed = self.catalog.recover_interrupted_jobs(max_attempts=self.settings.job_max_attempts)
             repaired = self.ingestor.recover()
         if requeued or failed or repaired:
@@ -67,15 +72,34 @@ class JobRunner:
                 failed,
                 len(repaired),
             )
+
+    def start(self) -> None:
+        """Recover what a previous process left, then start the worker.
+
+        Only the owner of an embedded KB may do this: its lock proves no other process is running
+        those jobs. A shared deployment (a Qdrant server, several API and worker processes) must not
+        take another live worker's job: there a crashed worker's job returns to the queue when its
+        lease lapses, and its rerun rewrites the document whole (``kb check --repair`` mends the rest).
+        """
+        self._recover()
         self._stopping.clear()
         self._thread = threading.Thread(target=self._work, name="ingest-worker", daemon=True)
         self._thread.start()
 
+    def run_forever(self, *, until_idle: bool = False) -> None:
+        """The worker loop in the calling thread (``kb worker``), until :meth:`stop` is called.
+
+        With ``until_idle`` it returns once no job is waiting (tests, a drain before a shutdown).
+        """
+        self._recover()
+        self._stopping.clear()
+        self._work(until_idle=until_idle)
+
     def stop(self, timeout: float = 30.0) -> None:
         """Stop after the current job; a job still running is retried by the next start."""
+        self._stopping.set()
+        self._wake.set()
         if self._thread is not None:
-            self._stopping.set()
-            self._wake.set()
             self._thread.join(timeout)
             self._thread = None
 
@@ -162,14 +186,16 @@ class JobRunner:
 
     # -- working -------------------------------------------------------------------------------------
 
-    def _work(self) -> None:
+    def _work(self, *, until_idle: bool = False) -> None:
         while not self._stopping.is_set():
             try:
                 job = self.catalog.claim_job(lease_s=max(LEASE_S, self.settings.job_timeout_s * 1.5))
-            except Exception:  # a catalog hiccup (disk full) must not kill the worker
+            except Exception:  # a catalog hiccup (disk full, a database restart) must not kill the worker
                 log.exception("could not claim a job")
                 job = None
             if job is None:
+                if until_idle:
+                    return
                 self._wake.wait(timeout=1.0)
                 self._wake.clear()
                 continue

@@ -1,21 +1,17 @@
-"""The SQLite catalog: versions are kept, withdrawals audited, keys stored hashed."""
+"""The catalog, on SQLite and PostgreSQL: versions are kept, withdrawals audited, keys stored hashed."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from kb.blobs import BlobStore
 from kb.catalog import Catalog
+from kb.catalog.tables import api_keys
 from kb.errors import ConfigError, ConflictError, InputError, NotFoundError
 from kb.metadata import DocumentMetadata, build_metadata
 from kb.models import Section, sha256_hex
-
-
-@pytest.fixture
-def catalog(tmp_path: Path) -> Catalog:
-    return Catalog(tmp_path / "catalog.sqlite")
 
 
 def _record(
@@ -85,19 +81,20 @@ def test_list_filters_by_state_sector_and_year(catalog: Catalog) -> None:
     assert catalog.facet_counts("states") == {"Haryana": 2, "Jammu and Kashmir": 1, "Kerala": 1}
 
 
-def test_keys_are_shown_once_and_stored_hashed(catalog: Catalog, tmp_path: Path) -> None:
+def test_keys_are_shown_once_and_stored_hashed(catalog: Catalog) -> None:
     record, plaintext = catalog.create_key(role="contributor", states=["Haryana"], label="DITECH")
     assert catalog.verify_key(plaintext) == record
     assert catalog.verify_key(plaintext + "x") is None
-    assert plaintext.encode() not in (tmp_path / "catalog.sqlite").read_bytes()
+    stored = catalog.db.query(sa.select(api_keys))
+    assert stored and all(plaintext not in str(value) for row in stored for value in row.values())
     catalog.revoke_key(record.id)
     assert catalog.verify_key(plaintext) is None
     with pytest.raises(InputError, match="needs at least one state"):
         catalog.create_key(role="contributor")
 
 
-def test_interrupted_jobs_are_retried_then_fail_for_good(tmp_path: Path) -> None:
-    path = tmp_path / "catalog.sqlite"
+def test_interrupted_jobs_are_retried_then_fail_for_good(catalog_url: str) -> None:
+    path = catalog_url
     with Catalog(path) as first:
         job = first.create_job(kind="create", document_id=None, key_id=None, blob_sha256="ab" * 32, size_bytes=3)
         claimed = first.claim_job(lease_s=60)
@@ -114,8 +111,8 @@ def test_interrupted_jobs_are_retried_then_fail_for_good(tmp_path: Path) -> None
         assert failed.status == "failed" and "3 times" in (failed.error or "")
 
 
-def test_a_lapsed_lease_returns_the_job_to_the_queue(tmp_path: Path) -> None:
-    with Catalog(tmp_path / "catalog.sqlite") as catalog:
+def test_a_lapsed_lease_returns_the_job_to_the_queue(catalog_url: str) -> None:
+    with Catalog(catalog_url) as catalog:
         job = catalog.create_job(kind="create", document_id=None, key_id="k1", size_bytes=10)
         assert catalog.queue_load("k1") == (1, 10, 1)
         assert catalog.queue_load("other") == (1, 10, 0)
@@ -157,10 +154,12 @@ def test_version_numbers_must_follow_on(catalog: Catalog) -> None:
         )
 
 
-def test_blobs_are_content_addressed(tmp_path: Path) -> None:
-    blobs = BlobStore(tmp_path / "blobs")
-    digest = blobs.put(b"original")
-    assert blobs.put(b"original") == digest == sha256_hex(b"original")
-    assert blobs.get(digest) == b"original"
-    with pytest.raises(NotFoundError):
-        blobs.get("0" * 64)
+def test_facets_count_what_the_same_filters_list(catalog: Catalog) -> None:
+    _record(catalog, "a")
+    _record(catalog, "b", states=["Jammu and Kashmir", "Haryana"])
+    _record(catalog, "c", states=["Kerala"])
+    catalog.withdraw("c", actor="cli")
+    assert catalog.facet_counts("states", states=["Jammu and Kashmir"]) == {"Jammu and Kashmir": 1, "Haryana": 1}
+    assert catalog.facet_counts("sector", states=["Haryana"]) == {"health": 2}
+    assert catalog.facet_counts("year", year_from=2021) == {}
+    assert catalog.counts() == {"documents": 2, "withdrawn": 1, "versions": 3, "chunks": 2}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,11 +105,25 @@ def _stop_on_sigint() -> Iterator[threading.Event]:
         signal.signal(signal.SIGINT, previous)
 
 
+PLAIN_PROGRESS_EVERY_S = 2.0
+
+
 @contextmanager
 def _progress() -> Iterator[Callable[[int, int, str], None] | None]:
-    """A progress bar on a terminal (stderr); nothing when piped, so logs and --json stay clean."""
+    """A progress bar on a terminal (stderr). When stderr is not a terminal (a log, CI), one plain
+    line per file instead, at most one every ``PLAIN_PROGRESS_EVERY_S`` seconds (and always the
+    last), so a long ingest is never silent and a fast one does not flood the log; stdout (and
+    ``--json``) is untouched either way."""
     if not sys.stderr.isatty():
-        yield None
+        last = [0.0]
+
+        def plain(done: int, total: int, path: str) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PLAIN_PROGRESS_EVERY_S or done + 1 == total:
+                last[0] = now
+                click.echo(f"ingesting {done + 1}/{total}: {path}", err=True)
+
+        yield plain
         return
     width = 30
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from fastapi import Security
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from kb.catalog import AuditEntry, DocumentRecord, JobRecord, VersionRecord
 from kb.models import Section
+from search.api.problems import PROBLEM_MEDIA_TYPE
 from search.schemas import FacetValue, SearchResult
 
 
@@ -34,24 +37,73 @@ class Problem(BaseModel):
     detail: str = Field(description="What went wrong and how to fix it.")
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries documenting our problem+json errors."""
-    meaning = {
-        400: "Invalid query, filter or paging value",
-        401: "Missing or wrong API key",
-        403: "The key may not do this",
-        404: "Unknown document, version or job",
-        409: "The id is taken (use PUT for a new version)",
-        413: "Upload over the size limit",
-        422: "Invalid metadata, unreadable file or invalid request",
-    }
-    return {
-        status: {
-            "description": meaning[status],
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+PROBLEM_MEANINGS = {
+    400: "Invalid query, filter or paging value",
+    401: "Missing or wrong API key",
+    403: "The key may not do this",
+    404: "Unknown document, version or job",
+    409: "The id is taken (use PUT for a new version)",
+    413: "Upload over the size limit",
+    422: "Invalid metadata, unreadable file or invalid request",
+    507: "The server's disk is full; nothing was stored",
+    429: "Too many wrong keys from this address; retry after `Retry-After` seconds",
+    503: "Busy (the upload queue is full) or starting; retry after `Retry-After` seconds",
+}
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}}
+
+
+def problem_responses(*statuses: int, **meanings: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting our problem+json errors.
+
+    ``meanings`` overrides a description for one operation (``problem_responses(400, s400="Empty query")``).
+    Every operation that takes parameters or a body should list 422: FastAPI would otherwise document its
+    own ``application/json`` validation error, which this API never sends.
+    """
+    entries: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {
+            "description": meanings.get(f"s{status}", PROBLEM_MEANINGS[status]),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
-        for status in statuses
-    }
+        if status in (429, 503):
+            entry["headers"] = RETRY_AFTER
+        entries[status] = entry
+    return entries
+
+
+# Declares the bearer key in the OpenAPI (Swagger's "Authorize", and clients and schemathesis know
+# which operations need it). ``auto_error=False``: it only documents; ``search.api.deps`` checks the key.
+KEY_REQUIRED = [
+    Security(
+        HTTPBearer(
+            scheme_name="apiKey",
+            description="An API key from `kb keys create`: `Authorization: Bearer <key>`.",
+            auto_error=False,
+        )
+    )
+]
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+FILE_RESPONSE: dict[str, Any] = {
+    "description": "The original file, as a download (its stored media type).",
+    "content": {
+        media_type: _BINARY
+        for media_type in (
+            "text/markdown",
+            "text/plain",
+            "text/html",
+            "application/pdf",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+    },
+}
+READY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Ready: model and index loaded, with the number of indexed chunks."},
+    503: {
+        "description": "Starting: the model or the index is not loaded yet.",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+}
 
 
 class DocumentSummary(BaseModel):

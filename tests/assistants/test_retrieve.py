@@ -158,7 +158,7 @@ def test_filters_are_honoured(client: TestClient) -> None:
         ({"query": "land", "filters": {"sector": "helth"}}, 422, "did you mean 'health'"),
         ({"query": "land", "filters": {"states": ["Hariyana"]}}, 422, "Haryana"),
         ({"query": "land", "top_k": 3}, 422, "top_k"),
-        ({"max_tokens": 500}, 422, "query: Field required"),
+        ({"max_tokens": 500}, 422, "query: required"),
     ],
 )
 def test_bad_input_is_a_problem_document(client: TestClient, body: dict[str, Any], status: int, words: str) -> None:

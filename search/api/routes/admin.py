@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from search.api.deps import AdminKey, CatalogDep
-from search.api.schemas import AuditOut, problem_responses
+from search.api.schemas import KEY_REQUIRED, READY_RESPONSES, AuditOut, problem_responses
 
 router = APIRouter(tags=["operations"])
 
@@ -18,7 +18,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: model and index loaded")
+@router.get("/readyz", summary="Readiness: model and index loaded", responses=READY_RESPONSES)
 def readyz(request: Request) -> JSONResponse:
     state = request.app.state
     if not getattr(state, "ready", False):
@@ -37,7 +37,8 @@ def readyz(request: Request) -> JSONResponse:
     response_model=list[AuditOut],
     tags=["admin"],
     summary="Audit log (admin)",
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403, 422, 429),
+    dependencies=KEY_REQUIRED,
 )
 def audit(
     catalog: CatalogDep,

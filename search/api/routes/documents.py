@@ -18,6 +18,8 @@ from fastapi.responses import FileResponse
 from kb.catalog import JobRecord
 from search.api.deps import ContributionsDep, CurrentKey, DocumentsDep, ReaderKey
 from search.api.schemas import (
+    FILE_RESPONSE,
+    KEY_REQUIRED,
     DocumentDetail,
     DocumentList,
     DocumentSummary,
@@ -31,7 +33,7 @@ from search.api.schemas import (
 from search.services.contributions import upload_name
 from search.validation import SectorParam, TypeParam, YearParam, build_filters
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=problem_responses(400, 401, 404, 422))
+router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=problem_responses(400, 401, 404, 422, 429))
 DocumentId = Annotated[
     str, PathParam(description="The document's id (a slug).", examples=["haryana-cm-window"], max_length=120)
 ]
@@ -91,7 +93,12 @@ def get_document(document_id: DocumentId, documents: DocumentsDep, key: ReaderKe
     )
 
 
-@router.get("/{document_id}/file", response_class=FileResponse, summary="Download the original file")
+@router.get(
+    "/{document_id}/file",
+    response_class=FileResponse,
+    summary="Download the original file",
+    responses={200: FILE_RESPONSE},
+)
 def get_file(
     document_id: DocumentId,
     documents: DocumentsDep,
@@ -136,7 +143,8 @@ def _accepted(job: JobRecord, response: Response) -> JobOut:
     status_code=202,
     response_model=JobOut,
     summary="Contribute a document (queued)",
-    responses=problem_responses(403, 409, 413),
+    responses=problem_responses(403, 409, 413, 503, 507),
+    dependencies=KEY_REQUIRED,
 )
 def create_document(
     response: Response,
@@ -158,14 +166,16 @@ def create_document(
     status_code=202,
     response_model=JobOut,
     summary="New version of a document (queued)",
-    responses=problem_responses(403, 413),
+    responses=problem_responses(403, 409, 413, 503, 507),
+    dependencies=KEY_REQUIRED,
 )
 def update_document(
     document_id: DocumentId,
     response: Response,
     contributions: ContributionsDep,
     key: CurrentKey,
-    file: Annotated[UploadFile | None, File(description="The new file; omit to change metadata only.")] = None,
+    # typed without `| None` so the schema does not offer null, which a multipart part cannot be
+    file: Annotated[UploadFile, File(description="The new file; omit to change metadata only.")] = None,  # type: ignore[assignment]
     metadata: MetadataField = "{}",
 ) -> JobOut:
     """The previous version stays in the catalog. Metadata fields not sent keep their current values."""
@@ -178,7 +188,8 @@ def update_document(
     "/{document_id}",
     response_model=WithdrawnOut,
     summary="Withdraw a document from search",
-    responses=problem_responses(403),
+    responses=problem_responses(403, 507),
+    dependencies=KEY_REQUIRED,
 )
 def withdraw_document(document_id: DocumentId, contributions: ContributionsDep, key: CurrentKey) -> WithdrawnOut:
     """Removed from search at once; kept in the catalog and the audit log."""

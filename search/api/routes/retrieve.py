@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from search.api.deps import ReaderKey
+from search.api.schemas import problem_responses
 from search.assistant import AssistantService
 from search.passages import RetrieveRequest, RetrieveResponse
 
@@ -45,7 +46,7 @@ AssistantDep = Annotated[AssistantService, Depends(get_assistant)]
     "/retrieve",
     response_model=RetrieveResponse,
     summary="Passages with citations for an assistant's prompt",
-    responses={400: {"description": "Empty or too long query"}, 422: {"description": "Invalid body or filter"}},
+    responses=problem_responses(400, 401, 422, 429, s400="Empty or too long query", s422="Invalid body or filter"),
 )
 def retrieve(
     request: Request,

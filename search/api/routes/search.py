@@ -11,7 +11,7 @@ from search.api.schemas import FacetsResponse, problem_responses
 from search.schemas import SearchMode, SearchRequest, SearchResponse
 from search.validation import SectorParam, TypeParam, YearParam, build_filters
 
-router = APIRouter(prefix="/v1", tags=["search"], responses=problem_responses(400, 401, 422))
+router = APIRouter(prefix="/v1", tags=["search"], responses=problem_responses(400, 401, 422, 429))
 
 QueryText = Annotated[str, Query(description="What you are looking for.", examples=["grievance redressal by video"])]
 StateParam = Annotated[list[str] | None, Query(description="State/UT; repeat for several.", examples=[["Haryana"]])]

@@ -125,7 +125,7 @@ class DocumentPreparer:
                 language=str(language) if language else None,
             )
         except InputError as exc:
-            raise type(exc)(f"{label}: {exc.message}") from None
+            raise type(exc)(_labelled(exc.message, filename, label)) from None
         if is_markdown(Path(filename)):
             try:
                 text = data.decode("utf-8", errors="replace")
@@ -133,7 +133,7 @@ class DocumentPreparer:
             except MetadataError as exc:
                 raise MetadataError(exc.message, path=label) from None
             except InputError as exc:  # e.g. front matter over the size limit
-                raise type(exc)(f"{label}: {exc.message}") from None
+                raise type(exc)(_labelled(exc.message, filename, label)) from None
             raw_meta = {**front_matter, **raw_meta}  # explicit metadata (API form) wins
         meta = build_metadata(
             raw_meta,
@@ -152,6 +152,15 @@ class DocumentPreparer:
             chunks=chunks,
             fingerprint=file_fingerprint,
         )
+
+
+def _labelled(message: str, filename: str, label: str) -> str:
+    """``message`` naming the file as ``label`` once: converters start with the bare file name
+    (``"x.pdf is encrypted"``, ``"x.pdf: conversion took..."``), which ``label`` (the path) replaces,
+    so error lines never read ``path: x.pdf: ...``."""
+    if message.startswith(filename):
+        return label + message[len(filename) :]
+    return f"{label}: {message}"
 
 
 def chunk_documents(prepared: PreparedDocument, *, version: int) -> list[Document]:

@@ -16,11 +16,19 @@ from __future__ import annotations
 
 import codecs
 import re
+import warnings
 from typing import Any
 
-from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag, XMLParsedAsHTMLWarning
 
-from ingest.converters._common import SectionBuilder, clean_inline, decode_text, one_line, require_sections
+from ingest.converters._common import (
+    SectionBuilder,
+    clean_inline,
+    decode_text,
+    markdown_table,
+    one_line,
+    require_sections,
+)
 from kb.errors import ConversionError
 from kb.models import ConvertedDocument
 
@@ -45,9 +53,14 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+
 
 def convert_html(data: bytes, filename: str = "document.html") -> ConvertedDocument:
     """Convert HTML bytes into a :class:`ConvertedDocument` holding the page's main content."""
-    soup = BeautifulSoup(_decode(data, filename), "lxml")
+    with warnings.catch_warnings():
+        # XHTML (Debian's and Sphinx's manuals) parses fine as HTML; bs4 would warn on every page.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(_decode(data, filename), "lxml")
+    for permalink in soup.select("a.headerlink, a.anchorjs-link"):  # Sphinx's "¶" beside headings
+        permalink.decompose()
     title_tag = soup.find("title")
-    title = one_line(title_tag.get_text()) if title_tag else ""
+    title = _without_site_suffix(one_line(title_tag.get_text()) if title_tag else "", soup)
     root = _content_root(soup)
     _strip_boilerplate(root)
     builder = SectionBuilder()
@@ -56,6 +69,18 @@ def convert_html(data: bytes, filename: str = "document.html") -> ConvertedDocum
     sections = builder.build(title or None)
     require_sections(sections, filename, "readable text in its main content")
     return ConvertedDocument(sections=sections, media_type=MEDIA_TYPE, title=title or None)
+
+
+def _without_site_suffix(title: str, soup: BeautifulSoup) -> str:
+    """``"email.charset — Python 3.11.2 documentation"`` -> ``"email.charset"`` when the page's
+    first ``h1`` is the part before the separator: the rest names the site, not the document."""
+    heading = soup.find("h1")
+    h1 = one_line(heading.get_text(" ")).rstrip("¶#").strip() if heading else ""
+    for separator in (" — ", " – ", " | ", " - ", " :: "):
+        head, found, _site = title.rpartition(separator)
+        if found and h1 and " ".join(head.split()).casefold() == h1.casefold():
+            return head.strip()
+    return title
 
 
 def _decode(data: bytes, filename: str) -> str:
@@ -238,11 +263,10 @@ class _Walker:
 
 
 def _table_text(table: Tag) -> str:
+    """A table as Markdown rows; the first row (``<th>`` cells or not) is the header."""
     rows = []
     for row in table.find_all("tr"):
         if row.find_parent("table") is not table:
             continue
-        cells = [one_line(cell.get_text(" ")) for cell in row.find_all(["th", "td"], recursive=False)]
-        if any(cells):
-            rows.append(" | ".join(cells))
-    return "\n".join(rows)
+        rows.append([one_line(cell.get_text(" ")) for cell in row.find_all(["th", "td"], recursive=False)])
+    return markdown_table(rows)

@@ -15,6 +15,9 @@ How a document is cut:
    (``Article 2`` > ``4.`` > ``4.1`` > ``4.1.2`` > ``(a)`` > bullets, see :mod:`ingest.clauses`), then
    sentences (table rows first for tables), lines, words, and as a last resort token boundaries.
    A clause that fits is never cut; the pieces of one paragraph are packed up to the target.
+4. A Markdown table (header row, ``|---|`` rule, rows: what every converter writes) longer than
+   the target is cut between rows first, and every piece repeats the header, so no row is ever
+   read without its column names.
 
 ``target_tokens`` counts the whole window (context included); the context line (title and heading
 path, joined by ``" › "``) is shortened to ``context_tokens``, dropping middle headings first.
@@ -129,6 +132,18 @@ class Chunker:
                     items.append((section.heading_path, text, section.page))
         if not items:
             return []
+        paragraphs = self._encode(items)
+        if any(clauses.looks_like_table(paragraph.text) for _, paragraph in paragraphs):
+            limit = max(self.target_tokens - self._special_tokens - self.context_tokens, MIN_BODY_TOKENS)
+            items = [
+                (path, piece, paragraph.page)
+                for path, paragraph in paragraphs
+                for piece in clauses.table_pieces(paragraph.text, paragraph.tokens, limit)
+            ]
+            paragraphs = self._encode(items)
+        return paragraphs
+
+    def _encode(self, items: list[tuple[tuple[str, ...], str, int | None]]) -> list[tuple[tuple[str, ...], _Paragraph]]:
         encoded = self._tokenizer(
             [text for _, text, _ in items],
             add_special_tokens=False,

@@ -19,6 +19,7 @@ Clause ranks, coarsest first (a cut before a rank-``r`` marker is tried before f
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 CLAUSE_RANKS = 6
 
@@ -115,3 +116,40 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if len(word) == 1 and word.isalpha():  # initials: "S. Ramanujan", "A. P. J."
         return True
     return word in _ABBREVIATIONS
+
+
+_TABLE_RULE = re.compile(r"^\|?(\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
+
+
+def table_pieces(text: str, tokens: Callable[[int, int], int], limit: int) -> list[str]:
+    """A table paragraph longer than ``limit`` tokens as several tables, each opening with the header.
+
+    Only a Markdown table (a ``|---|`` rule under its first row) has a header to repeat; other
+    ``a | b`` blocks are left to the ordinary row-by-row cutting. A row read without its header
+    ("Hisar | 15,341 | 2,115") says nothing about what the numbers are, so every piece repeats the
+    header row and the rule under it; rows are never cut unless one is longer than the window.
+
+    ``tokens(start, end)`` counts the tokens of ``text[start:end]``.
+    """
+    if tokens(0, len(text)) <= limit or not looks_like_table(text):
+        return [text]
+    starts = [0, *(match.end() for match in re.finditer(r"\n", text))]
+    ends = [start - 1 for start in starts[1:]] + [len(text)]
+    lines = list(zip(starts, ends, strict=True))
+    if len(lines) < 3 or not _TABLE_RULE.match(text[lines[1][0] : lines[1][1]]):
+        return [text]  # no marked header: the first row may be data, and repeating it would duplicate it
+    header_end = 2
+    header = text[: lines[header_end - 1][1]]
+    budget = limit - tokens(0, lines[header_end - 1][1])
+    pieces: list[str] = []
+    first = header_end
+    size = 0
+    for index in range(header_end, len(lines)):
+        row = tokens(*lines[index])
+        if index > first and size + row > budget:
+            pieces.append(header + "\n" + text[lines[first][0] : lines[index - 1][1]])
+            first, size = index, 0
+        size += row
+    if first < len(lines):
+        pieces.append(header + "\n" + text[lines[first][0] : lines[-1][1]])
+    return pieces

@@ -145,3 +145,20 @@ def require_sections(sections: tuple[Section, ...], filename: str, what: str = "
     """Raise ``ConversionError`` when a converter found no text at all."""
     if not any(section.text.strip() for section in sections):
         raise ConversionError(f"{filename} contains no {what}")
+
+
+def markdown_table(rows: list[list[str]]) -> str:
+    """Rows of cells as a Markdown table, the first row as its header.
+
+    Why Markdown: the header is marked (``|---|`` under it), so the chunker can repeat it in every
+    chunk of a long table and the document page can render ``<th>`` cells; the rows stay readable as
+    text for BM25 and the embedding model. Short rows are padded; ``|`` inside a cell is escaped.
+    """
+    cleaned = [[one_line(cell).replace("|", "\\|") for cell in row] for row in rows]
+    cleaned = [row for row in cleaned if any(row)]
+    if not cleaned:
+        return ""
+    width = max(len(row) for row in cleaned)
+    lines = ["| " + " | ".join(row + [""] * (width - len(row))) + " |" for row in cleaned]
+    lines.insert(1, "|" + "---|" * width)
+    return "\n".join(lines)

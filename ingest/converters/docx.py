@@ -18,6 +18,7 @@ from typing import Any
 from ingest.converters._common import (
     SectionBuilder,
     clean_inline,
+    markdown_table,
     one_line,
     require_content,
     require_sections,
@@ -126,8 +127,9 @@ def _list_prefix(style: str) -> str:
 
 
 def _table_text(table: Any) -> str:
-    """A table as ``cell | cell`` lines; merged cells (repeated by python-docx) appear once."""
-    rows: list[str] = []
+    """A table as Markdown rows, the first row as header; merged cells (repeated by python-docx)
+    appear once; a nested table's rows are folded into its cell."""
+    rows: list[list[str]] = []
     for row in table.rows:
         cells: list[str] = []
         seen: set[int] = set()
@@ -135,8 +137,11 @@ def _table_text(table: Any) -> str:
             if id(cell._tc) in seen:
                 continue
             seen.add(id(cell._tc))
-            nested = "\n".join(_table_text(inner) for inner in cell.tables)
-            cells.append(one_line(cell.text + ("\n" + nested if nested else "")))
-        if any(cells):
-            rows.append(" | ".join(cells))
-    return "\n".join(rows)
+            nested = "; ".join(_nested_rows(inner) for inner in cell.tables)
+            cells.append(one_line(cell.text + (" " + nested if nested else "")))
+        rows.append(cells)
+    return markdown_table(rows)
+
+
+def _nested_rows(table: Any) -> str:
+    return "; ".join(" / ".join(one_line(cell.text) for cell in row.cells) for row in table.rows)

@@ -17,7 +17,14 @@ from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ingest.converters._common import SectionBuilder, clean_inline, decode_text, one_line, require_sections
+from ingest.converters._common import (
+    SectionBuilder,
+    clean_inline,
+    decode_text,
+    markdown_table,
+    one_line,
+    require_sections,
+)
 from kb.metadata import split_front_matter
 from kb.models import ConvertedDocument
 
@@ -170,14 +177,14 @@ def _render_nested(tokens: Sequence[Token], lines: list[str], *, indent: str, in
 
 
 def _table(tokens: Sequence[Token]) -> str:
-    """A table as ``cell | cell`` lines, header row first."""
-    rows: list[str] = []
+    """A table as Markdown rows, header row first (see :func:`markdown_table`)."""
+    rows: list[list[str]] = []
     cells: list[str] = []
     for token in tokens:
         if token.type == "tr_open":
             cells = []
         elif token.type == "inline":
             cells.append(one_line(render_inline(token)))
-        elif token.type == "tr_close" and any(cells):
-            rows.append(" | ".join(cells))
-    return "\n".join(rows)
+        elif token.type == "tr_close":
+            rows.append(cells)
+    return markdown_table(rows)

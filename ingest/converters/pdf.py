@@ -1,7 +1,8 @@
 """PDF -> sections with pypdf: text page by page, page numbers kept, outline (bookmarks) as headings.
 
-Pages without a text layer (scans) are read by OCR (:mod:`ingest.converters.ocr`); mixed PDFs
-send only those pages to the engine.
+Ruled tables become Markdown rows (:mod:`ingest.converters.pdf_tables`). Pages without a text
+layer (scans) are read by OCR (:mod:`ingest.converters.ocr`); mixed PDFs send only those pages to
+the engine.
 
 Every section lies on one page, so a chunk can always cite the page it starts on. Where the PDF has
 an outline, each page's text is filed under the outline entry in effect there; when an entry's
@@ -24,6 +25,7 @@ from pypdf.errors import FileNotDecryptedError, PyPdfError
 
 from ingest.converters._common import SectionBuilder, clean_inline, one_line, require_content
 from ingest.converters.ocr import LOW_CONFIDENCE, OcrPage, ocr_pdf_pages
+from ingest.converters.pdf_tables import page_texts_with_tables, ruled_pages
 from kb.errors import ConversionError
 from kb.models import ConvertedDocument
 
@@ -74,6 +76,8 @@ def extract_pdf(data: bytes, filename: str = "document.pdf") -> PdfText:
     reader = _open(data, filename)
     try:
         texts = tuple(_page_text(page) for page in reader.pages)
+        with_tables = page_texts_with_tables(data, ruled_pages(reader.pages))
+        texts = tuple(with_tables.get(index, text) for index, text in enumerate(texts))
         outline = _outline_starts(reader)
         title = _title(reader)
     except ConversionError:

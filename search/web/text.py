@@ -3,7 +3,8 @@
 The catalog keeps plain text per section with its heading path (converters flatten formatting).
 Here that becomes headings in order (a heading is emitted for every level of the path that changed,
 so levels never skip), anchors that search results can link to, and paragraphs, lists and tables
-recognised from the plain text the converters write (``- item``, ``1. item``, ``a | b`` rows).
+recognised from the plain text the converters write (``- item``, ``1. item``, ``a | b`` rows, and
+Markdown tables ``| a | b |`` whose first row is the header).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from kb.metadata import slugify
 from kb.models import SECTION_SEPARATOR, Section
 
+_MD_RULE = re.compile(r"^\|(\s*:?-{3,}:?\s*\|)+$")
 _BULLET = re.compile(r"^\s*[-*•]\s+")
 _NUMBERED = re.compile(r"^\s*(\(?[0-9]{1,3}[.)]|\(?[a-z][.)]|\([ivx]{1,4}\)|[0-9]+(\.[0-9]+)+)\s+", re.IGNORECASE)
 
@@ -71,7 +73,7 @@ def blocks(text: str) -> list[Block]:
         if not lines:
             continue
         if len(lines) >= 2 and _is_table(lines):
-            result.append(Block("table", rows=[[cell.strip() for cell in line.split("|")] for line in lines]))
+            result.append(Block("table", rows=_table_rows(lines)))
         elif all(_BULLET.match(line) for line in lines):
             result.append(Block("ul", lines=[_BULLET.sub("", line) for line in lines]))
         elif len(lines) > 1 and all(_NUMBERED.match(line) for line in lines):
@@ -82,8 +84,21 @@ def blocks(text: str) -> list[Block]:
 
 
 def _is_table(lines: Sequence[str]) -> bool:
+    if all(line.startswith("|") and line.endswith("|") for line in lines):  # Markdown rows (converters)
+        return len(lines) >= 2 and _MD_RULE.match(lines[1]) is not None
     counts = {line.count("|") for line in lines}
     return len(counts) == 1 and counts.pop() >= 1 and all(" | " in line for line in lines)
+
+
+def _table_rows(lines: Sequence[str]) -> list[list[str]]:
+    """Cells of ``a | b`` or Markdown ``| a | b |`` rows (rule row dropped, ``\\|`` unescaped)."""
+    rows = []
+    for line in lines:
+        if _MD_RULE.match(line):
+            continue
+        body = line[1:-1] if line.startswith("|") and line.endswith("|") else line
+        rows.append([cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", body)])
+    return rows
 
 
 def section_views(sections: Sequence[Section]) -> list[SectionView]:

@@ -41,7 +41,9 @@ def test_guideline_fixture_structure_tables_and_title(good_dir: Path) -> None:
     assert "- Shared passwords are not allowed." in by_path[("Controls", "Access control")]
     patching = by_path[("Controls", "Patching")]
     assert "Security patches are applied within fourteen days of release." in patching
-    assert patching.endswith("Control | Owner\nFirewall review | State Data Centre\nAudit | CERT-Odisha")
+    assert patching.endswith(
+        "| Control | Owner |\n|---|---|\n| Firewall review | State Data Centre |\n| Audit | CERT-Odisha |"
+    )
     assert "Cyber security guideline" not in document.text  # the Title paragraph is the title
 
 
@@ -67,7 +69,7 @@ def test_merged_table_cells_appear_once() -> None:
 
     (section,) = convert_docx(_docx(build), "t.docx").sections
 
-    assert section.text == "Merged header\na | b | c"
+    assert section.text == "| Merged header |  |  |\n|---|---|---|\n| a | b | c |"
 
 
 def test_document_without_text_is_an_error() -> None:

@@ -14,8 +14,9 @@ The public surface is ``__all__`` (pinned by ``tests/test_exported_members.py``)
 loaded on first use, so ``import ingest.converters`` stays light (no Haystack, no torch).
 """
 
-import importlib as _importlib
 import typing as _typing
+
+from kb.exports import lazy_exports as _lazy_exports
 
 if _typing.TYPE_CHECKING:
     from ingest.chunking import Chunker
@@ -50,12 +51,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Load an exported name from its module on first use (the package itself imports nothing heavy)."""
-    if name in _WHERE:
-        return getattr(_importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy_exports(__name__, _WHERE)

@@ -211,10 +211,10 @@ class ServerStore(ChunkStore):
     def close(self) -> None:
         """Close the client's connections, if this store opened them (a shared client stays open). Idempotent."""
         if not self._closed:
-            self._closed = True
             if self._owns_client:
                 with self._translate():
                     self.client.close()
+            self._closed = True
 
     def info(self) -> dict[str, Any]:
         """Backend, location and sizes, for ``kb stats``."""
@@ -255,7 +255,10 @@ class ServerStore(ChunkStore):
     @contextmanager
     def _translate(self) -> Iterator[None]:
         """qdrant-client raises UnexpectedResponse (server), ResponseHandlingException (network) and
-        ValueError (local mode): all become StoreError; our own errors and bugs pass through."""
+        ValueError (local mode): all become StoreError; our own errors and bugs pass through. A closed
+        store refuses work even when its client is shared and still open."""
+        if self._closed:
+            raise StoreError(f"The {self._where} is closed.")
         try:
             yield
         except (KBError, FilterError, TypeError, AttributeError, KeyError):

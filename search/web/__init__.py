@@ -14,11 +14,13 @@ __all__ = ["install_web"]
 
 def install_web(app: FastAPI) -> None:
     """Mount ``/static``, include the pages and wrap the error handlers (call after the API's own)."""
-    from search.web import contribute, pages
+    from search.web import citations, contribute, feeds, pages
     from search.web.errors import install_html_errors
     from search.web.render import STATIC_DIR, CachedStatic
 
     app.mount("/static", CachedStatic(directory=str(STATIC_DIR)), name="static")
     app.include_router(pages.router)
     app.include_router(contribute.router)
+    app.include_router(feeds.router)  # Atom feeds and citations (issue 17)
+    app.include_router(citations.router)
     install_html_errors(app)

@@ -47,7 +47,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
         settings = Settings(kb_dir=Path(tmp) / "kb")
         configure_offline_runtime(settings)
-        with open_store(settings) as store, Catalog(settings.catalog_path) as catalog:
+        with open_store(settings) as store, Catalog(settings.resolved_catalog_url()) as catalog:
             ingestor = Ingestor(settings, store=store, catalog=catalog)
             ingestor.warm_up()
             started = time.perf_counter()

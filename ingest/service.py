@@ -23,7 +23,7 @@ from ingest.files import IngestReport, discover_files
 from ingest.pipeline import build_embedding_pipeline
 from ingest.prepare import DocumentPreparer, PreparedDocument, chunk_documents, fingerprint
 from ingest.sparse import Bm25DocumentEmbedder
-from kb.blobs import BlobStore
+from kb.blobs import open_blob_store
 from kb.catalog import Catalog, DocumentRecord
 from kb.diskspace import ensure_free_space
 from kb.errors import ConflictError, KBError, TimeoutExceededError
@@ -43,7 +43,7 @@ class Ingestor:
         self.settings = settings
         self.store = store
         self.catalog = catalog
-        self.blobs = BlobStore(settings.blobs_dir, min_free_bytes=settings.min_free_bytes)
+        self.blobs = open_blob_store(settings, catalog)
         self.chunker = Chunker(settings.resolved_model_path(), target_tokens=settings.chunk_tokens)
         self.preparer = DocumentPreparer.from_settings(settings, self.chunker)
         self.embedding = build_embedding_pipeline(settings)

@@ -48,7 +48,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     settings: Settings = app.state.settings
     store = open_store(settings, dense_dim=DENSE_DIM)
-    catalog = Catalog(settings.catalog_path)
+    catalog = Catalog(settings.resolved_catalog_url())
     try:
         catalog.check_index_model(settings.dense_model_name, index_empty=store.count_documents() == 0)
         searcher = Searcher(settings, store)

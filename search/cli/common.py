@@ -79,7 +79,7 @@ def make_settings(kb_dir: Path | None, **overrides: Any) -> Settings:
 def require_kb(settings: Settings) -> None:
     """Read-only commands refuse a folder without a catalog instead of creating an empty KB there
     (a mistyped ``--kb-dir`` used to print "No results." and leave a new folder behind)."""
-    if not settings.catalog_path.exists():
+    if not settings.catalog_url and not settings.catalog_path.exists():  # a database URL is checked on open
         raise ConfigError(
             f"no knowledge base in {settings.kb_dir}; run kb ingest PATH --kb-dir {settings.kb_dir} first"
         )
@@ -98,7 +98,7 @@ def open_kb(settings: Settings, action: Action = "read", query: str = "") -> Ite
 
     with explain_lock(settings, action, query=query):
         store = open_store(settings, dense_dim=DENSE_DIM)
-    catalog = Catalog(settings.catalog_path)
+    catalog = Catalog(settings.resolved_catalog_url())
     try:
         catalog.check_index_model(settings.dense_model_name, index_empty=store.count_documents() == 0)
         yield catalog, store

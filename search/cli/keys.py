@@ -46,7 +46,7 @@ def create_key(role: str, states: tuple[str, ...], label: str, as_json: bool, kb
     from kb.catalog import Catalog
 
     canonical = canonical_states(states)
-    with Catalog(make_settings(kb_dir).catalog_path) as catalog:
+    with Catalog(make_settings(kb_dir).resolved_catalog_url()) as catalog:
         record, plaintext = catalog.create_key(role=role, states=canonical, label=label)
     if as_json:
         emit_json({"id": record.id, "key": plaintext, "role": record.role, "states": record.states})
@@ -66,7 +66,7 @@ def list_keys(as_json: bool, kb_dir: Path | None) -> None:
     """List keys (never their secrets)."""
     from kb.catalog import Catalog
 
-    with Catalog(make_settings(kb_dir).catalog_path) as catalog:
+    with Catalog(make_settings(kb_dir).resolved_catalog_url()) as catalog:
         records = catalog.list_keys()
     if as_json:
         emit_json(
@@ -95,6 +95,6 @@ def revoke_key(key_id: str, kb_dir: Path | None) -> None:
     """Revoke a key by id; requests with it are refused from now on."""
     from kb.catalog import Catalog
 
-    with Catalog(make_settings(kb_dir).catalog_path) as catalog:
+    with Catalog(make_settings(kb_dir).resolved_catalog_url()) as catalog:
         catalog.revoke_key(key_id)
     click.echo(f"revoked {key_id}")

@@ -26,7 +26,7 @@ def rebuild_index(settings: Settings) -> int:
     """Re-chunk and re-embed every active document; returns the number of chunks written."""
     # Opening the live store first fails fast (StoreLockedError) if a server holds the KB.
     live = open_store(settings, dense_dim=DENSE_DIM)
-    catalog = Catalog(settings.catalog_path)
+    catalog = Catalog(settings.resolved_catalog_url())
     try:
         total = (
             _rebuild_on_server(settings, live, catalog)

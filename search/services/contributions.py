@@ -25,7 +25,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from ingest.converters import SUPPORTED_EXTENSIONS, check_extension_matches, sniff_media_type
-from kb.blobs import BlobStore
+from kb.blobs import open_blob_store
 from kb.catalog import Catalog, DocumentRecord, JobRecord, KeyRecord
 from kb.errors import ConflictError, ConversionError, ForbiddenError, MetadataError
 from kb.metadata import (
@@ -209,7 +209,11 @@ class Contributions:
         raw = {**{k: v for k, v in record.metadata.items() if v not in (None, [], "")}, **sent, "id": record.id}
         if upload is None:  # metadata only: the stored original is reused, read only for its front matter
             filename = current.filename
-            stored = BlobStore(self.settings.blobs_dir).get(current.blob_sha256) if is_markdown(Path(filename)) else b""
+            stored = (
+                open_blob_store(self.settings, self.catalog).get(current.blob_sha256)
+                if is_markdown(Path(filename))
+                else b""
+            )
             check_states(key, validate(stored, filename, raw, max_bytes=self.max_metadata_bytes))
             return self.jobs.submit(
                 blob_sha256=current.blob_sha256, filename=filename, raw_meta=raw, key=key, document_id=record.id

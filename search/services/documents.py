@@ -16,11 +16,11 @@ Everything here blocks (SQLite, the model, Qdrant): front doors call it from the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from kb.blobs import BlobStore
+from kb.blobs import open_blob_store
 from kb.catalog import Catalog, DocumentRecord, KeyRecord, VersionRecord
 from kb.errors import NotFoundError
 from kb.models import Section
@@ -35,9 +35,11 @@ WITHDRAWN = "document '{id}' was withdrawn"
 
 @dataclass(frozen=True)
 class StoredFile:
-    """The original file of one version, as a download needs it."""
+    """The original file of one version, as a download needs it: streamed from whichever blob store
+    holds it (a folder, or PostgreSQL in a shared deployment), never read whole into memory."""
 
-    path: Path
+    pieces: Iterator[bytes]
+    size: int
     media_type: str
     filename: str
 
@@ -90,8 +92,10 @@ class Documents:
     def file(self, record: DocumentRecord, version: int | None = None) -> StoredFile:
         """The original of ``version`` (default: the current one); NotFoundError for a version never stored."""
         stored = self.catalog.version(record.id, version)
+        blobs = open_blob_store(self.settings, self.catalog)
         return StoredFile(
-            path=BlobStore(self.settings.blobs_dir).path(stored.blob_sha256),
+            pieces=blobs.open_stream(stored.blob_sha256),
+            size=blobs.size(stored.blob_sha256),
             media_type=stored.media_type,
             filename=stored.filename,
         )

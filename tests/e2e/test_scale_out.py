@@ -111,3 +111,41 @@ def test_serve_workers_is_refused_on_the_embedded_index(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "--workers 2 needs an index that several processes can share" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_on_postgresql_two_replicas_share_everything_and_kb_dir_holds_no_state(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.kb import pg
+
+    url = pg.create_database("kbscale")
+    try:
+        settings = Settings(
+            kb_dir=tmp_path / "kb",
+            catalog_url=url,
+            qdrant_url=":memory:",
+            qdrant_collection=f"practices-pg-{tmp_path.name}",
+        )
+        with Catalog(url) as catalog:
+            admin = catalog.create_key(role="admin", label="ops")[1]
+            haryana = catalog.create_key(role="contributor", states=["Haryana"], label="DITECH")[1]
+        body = (
+            b"---\ntype: case_study\nstates: [Haryana]\nsector: health\n---\n# Bed board\n\nHospitals list free beds.\n"
+        )
+        with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+            first.app.state.jobs.stop()  # type: ignore[attr-defined]
+            job = first.post("/v1/documents", headers=bearer(haryana), files={"file": ("bed-board.md", body)}).json()
+            assert wait_for_job(second, job, bearer(haryana))["status"] == "done"
+            assert first.get("/v1/documents/bed-board/file").content == body
+        leftovers = sorted(str(p) for p in settings.kb_dir.rglob("*")) if settings.kb_dir.exists() else []
+        assert leftovers == []  # nothing of the deployment lives on the API machine
+        shutil.rmtree(settings.kb_dir, ignore_errors=True)
+        with TestClient(create_app(settings)) as restarted:
+            assert restarted.get("/v1/documents/bed-board/file").content == body  # original from PostgreSQL
+            assert restarted.get("/v1/jobs/" + job["id"], headers=bearer(haryana)).json()["status"] == "done"
+            audit = restarted.get("/v1/audit", headers=bearer(admin)).json()
+            assert any(entry["document_id"] == "bed-board" for entry in audit)
+            hits = restarted.get("/v1/search", params={"q": "free beds listed"}).json()["results"]
+            assert hits and hits[0]["document_id"] == "bed-board"
+    finally:
+        pg.drop_database(url)

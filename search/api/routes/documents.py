@@ -10,10 +10,11 @@ sniffing, HTML only as a download, and a sandboxing Content-Security-Policy.
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 
 from kb.catalog import JobRecord
 from search.api.deps import ContributionsDep, CurrentKey, DocumentsDep, ReaderKey
@@ -95,7 +96,7 @@ def get_document(document_id: DocumentId, documents: DocumentsDep, key: ReaderKe
 
 @router.get(
     "/{document_id}/file",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     summary="Download the original file",
     responses={200: FILE_RESPONSE},
 )
@@ -104,16 +105,20 @@ def get_file(
     documents: DocumentsDep,
     key: ReaderKey,
     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
-) -> FileResponse:
+) -> StreamingResponse:
     stored = documents.file(documents.get(document_id, key), version)
     # Always a download (an uploaded HTML page must not run scripts as our origin), never sniffed into
     # something else, and sandboxed by CSP should a browser render it anyway.
-    return FileResponse(
-        stored.path,
+    quoted = quote(stored.filename)  # as Starlette's FileResponse names a download
+    disposition = (
+        f'attachment; filename="{stored.filename}"'
+        if quoted == stored.filename
+        else f"attachment; filename*=utf-8''{quoted}"
+    )
+    return StreamingResponse(
+        stored.pieces,
         media_type=stored.media_type,
-        filename=stored.filename,
-        content_disposition_type="attachment",
-        headers=FILE_HEADERS,
+        headers={**FILE_HEADERS, "Content-Disposition": disposition, "Content-Length": str(stored.size)},
     )
 
 

@@ -71,11 +71,11 @@ def _record(catalog: Catalog, i: int, text: str = "Text of the practice.") -> No
     catalog.clear_intent(doc_id)
 
 
-def _time(action: Callable[[], object], repeat: int) -> list[float]:
+def _time(action: Callable[[Catalog], object], catalog: Catalog, repeat: int) -> list[float]:
     samples = []
     for _ in range(repeat):
         started = time.perf_counter()
-        action()
+        action(catalog)
         samples.append((time.perf_counter() - started) * 1000)
     return samples
 
@@ -100,10 +100,10 @@ def run(documents: int, rounds: int) -> dict[str, Any]:
         samples: dict[str, dict[str, list[float]]] = {op: {n: [] for n in catalogs} for op in operations}
         for op, action in operations.items():
             for catalog in catalogs.values():
-                _time(lambda catalog=catalog, action=action: action(catalog), 3)  # warm-up
+                _time(action, catalog, 3)  # warm-up
             for _ in range(rounds):  # interleaved: A B A B
                 for name, catalog in catalogs.items():
-                    samples[op][name].extend(_time(lambda catalog=catalog, action=action: action(catalog), 5))
+                    samples[op][name].extend(_time(action, catalog, 5))
         return {"documents": documents, "fill_seconds": fill, "samples_ms": samples}
     finally:
         for catalog in catalogs.values():

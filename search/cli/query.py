@@ -45,15 +45,17 @@ def search(
     """
     from search.retrieval import Searcher
     from search.schemas import SearchRequest
+    from search.services.documents import Documents
     from search.validation import build_filters
 
     settings = make_settings(kb_dir)
     filters = build_filters(states=list(states), sector=sector, type=doc_type, year_from=year_from, year_to=year_to)
     require_kb(settings)
-    with open_kb(settings, "search", query=query) as (_catalog, store):
+    with open_kb(settings, "search", query=query) as (catalog, store):
         searcher = Searcher(settings, store)
         searcher.warm_up()
-        response = searcher.search(SearchRequest(query=query, top_k=top_k, filters=filters, mode=mode))  # type: ignore[arg-type]
+        documents = Documents(catalog=catalog, searcher=searcher, settings=settings)
+        response = documents.search(SearchRequest(query=query, top_k=top_k, filters=filters, mode=mode))  # type: ignore[arg-type]
     if as_json:
         emit_json(response.model_dump(mode="json"))
         return

@@ -46,9 +46,12 @@ def test_kill_9_during_kb_ingest_then_a_rerun_finishes_consistently(tmp_path: Pa
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and process.poll() is None:
         if catalog.exists():
-            with sqlite3.connect(catalog) as conn:
-                if conn.execute("SELECT count(*) FROM documents").fetchone()[0] >= 2:
-                    break
+            try:
+                with sqlite3.connect(catalog) as conn:
+                    if conn.execute("SELECT count(*) FROM documents").fetchone()[0] >= 2:
+                        break
+            except sqlite3.OperationalError:  # the schema is still being created
+                pass
         time.sleep(0.05)
     assert process.poll() is None, "kb ingest finished before it could be killed"
     process.send_signal(signal.SIGKILL)

@@ -49,6 +49,7 @@ class FaultReport:
     jobs_failed: int
     jobs_retried: int  # jobs run more than once: a kill landed while they ran
     seconds: float
+    failure_reasons: tuple[str, ...] = ()  # the error of each failed job, to say why
 
     def ok(self) -> bool:
         return self.accepted == self.durable == self.uploads and self.orphans == self.mismatches == 0
@@ -157,7 +158,7 @@ def run(uploads: int = 100, kills: int = 8, seed: int = 1, kb_dir: Path | None =
         killer.join(timeout=300)  # let the remaining kills land while jobs run
         stop.set()
         with server.lock:
-            failed, retried = _wait_for_jobs(server, key, [j for j in jobs.values() if j], deadline)
+            reasons, retried = _wait_for_jobs(server, key, [j for j in jobs.values() if j], deadline)
             durable = sum(_searchable(server, i) for i in range(uploads))
     finally:
         stop.set()
@@ -178,21 +179,25 @@ def run(uploads: int = 100, kills: int = 8, seed: int = 1, kb_dir: Path | None =
         durable=durable,
         orphans=len(report["orphans"]),
         mismatches=len(report["missing"]) + len(report["mismatched"]) + len(report["pending"]),
-        jobs_failed=failed,
+        jobs_failed=len(reasons),
         jobs_retried=retried,
         seconds=round(time.monotonic() - started, 1),
+        failure_reasons=tuple(reasons),
     )
 
 
-def _wait_for_jobs(server: Server, key: str, job_ids: list[str], deadline: float) -> tuple[int, int]:
-    failed = retried = 0
+def _wait_for_jobs(server: Server, key: str, job_ids: list[str], deadline: float) -> tuple[list[str], int]:
+    """(the error of each job that failed, how many jobs ran more than once)."""
+    failed: list[str] = []
+    retried = 0
     for job_id in job_ids:
         while True:
             job: dict[str, Any] = httpx.get(
                 f"{server.base}/v1/jobs/{job_id}", headers={"Authorization": f"Bearer {key}"}, timeout=30
             ).json()
             if job["status"] in ("done", "failed"):
-                failed += job["status"] == "failed"
+                if job["status"] == "failed":
+                    failed.append(f"{job_id}: {job.get('error')}")
                 retried += job["attempts"] > 1
                 break
             if time.monotonic() > deadline:
@@ -213,12 +218,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     report = run(args.uploads, args.kills, args.seed)
-    columns = asdict(report)
+    columns = {k: v for k, v in asdict(report).items() if k != "failure_reasons"}
     print(" ".join(f"{name:>12}" for name in columns))
     print(" ".join(f"{value:>12}" for value in columns.values()))
     out = Path(".bench/out")
     out.mkdir(parents=True, exist_ok=True)
     (out / "fault_injection.json").write_text(json.dumps(asdict(report), indent=2))
+    for reason in report.failure_reasons:
+        print(f"failed job {reason}")
     sys.exit(0 if report.ok() else 1)
 
 

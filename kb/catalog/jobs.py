@@ -23,11 +23,17 @@ import sqlalchemy as sa
 from kb.catalog.db import Database, utc_now
 from kb.catalog.records import JobRecord
 from kb.catalog.tables import jobs
-from kb.errors import NotFoundError
+from kb.errors import ConflictError, NotFoundError
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
 WAITING = ("queued", "running")
 _WAITING = jobs.c.status.in_(WAITING)
+
+
+def _waiting_job_for(conn: sa.Connection, document_id: str) -> sa.RowMapping | None:
+    """The oldest queued or running job of one document, if any."""
+    statement = sa.select(jobs).where(jobs.c.document_id == document_id, _WAITING).order_by(jobs.c.created_at).limit(1)
+    return conn.execute(statement).mappings().first()
 
 
 class JobCatalog:
@@ -46,10 +52,34 @@ class JobCatalog:
         request: dict[str, Any] | None = None,
         **detail: Any,
     ) -> JobRecord:
-        """Queue a job; committed (and synced) before this returns."""
+        """Queue a job; committed (and synced) before this returns.
+
+        A request is idempotent while its job waits: the same key sending the same original with the
+        same request for the same document gets the waiting job back instead of a second one (a
+        client retrying after a lost 202 must not make a duplicate that then fails as "already
+        exists"). A different new document under an id that already has a waiting create is refused.
+        """
         job_id = uuid.uuid4().hex
         now = utc_now()
+        encoded = json.dumps(request or {}, ensure_ascii=False)
         with self.db.transaction() as conn:
+            if document_id is not None:
+                self.db.lock_document(conn, document_id)  # two replicas checking at once see each other
+                waiting = _waiting_job_for(conn, document_id)
+                if waiting is not None:
+                    same = (waiting["kind"], waiting["key_id"], waiting["blob_sha256"], waiting["request"]) == (
+                        kind,
+                        key_id,
+                        blob_sha256,
+                        encoded,
+                    )
+                    if same:
+                        return JobRecord.from_row(waiting)
+                    if kind == "create" or waiting["kind"] == "create":
+                        raise ConflictError(
+                            f"document '{document_id}' already has a job {waiting['status']} ({waiting['id']}); "
+                            f"follow it at /v1/jobs/{waiting['id']}, then send a new version with PUT"
+                        )
             conn.execute(
                 sa.insert(jobs).values(
                     id=job_id,
@@ -63,7 +93,7 @@ class JobCatalog:
                     updated_at=now,
                     blob_sha256=blob_sha256,
                     size_bytes=size_bytes,
-                    request=json.dumps(request or {}, ensure_ascii=False),
+                    request=encoded,
                     attempts=0,
                     lease_until=None,
                 )

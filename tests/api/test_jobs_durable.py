@@ -11,10 +11,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from kb.blobs import BlobStore
 from kb.catalog import Catalog
+from kb.catalog.tables import jobs
 from kb.settings import Settings
 from search.api import create_app
 from tests.api.conftest import bearer, make_keys, wait_for_job
@@ -119,3 +121,24 @@ def test_metadata_size_setting_applies_to_kb_ingest(tmp_path: Path) -> None:
 
     failure = json.loads(result.stdout)["failed"][0]
     assert failure["path"].endswith("tagged.md") and "1 KiB (KB_MAX_METADATA_BYTES)" in failure["error"]
+
+
+def test_a_retried_upload_gets_its_waiting_job_back_and_a_different_one_is_refused(tmp_path: Path) -> None:
+    """A client whose 202 was lost sends again: one job, not a duplicate that later fails."""
+    settings = Settings(kb_dir=tmp_path / "kb")
+    keys = make_keys(settings.kb_dir)
+    with TestClient(create_app(settings)) as client:
+        client.app.state.jobs.stop()  # type: ignore[attr-defined]
+        first = _post(client, keys["haryana"], "retry-me", "Clinics keep tele-consultation logs.")
+        again = _post(client, keys["haryana"], "retry-me", "Clinics keep tele-consultation logs.")
+        assert (first.status_code, again.status_code) == (202, 202)
+        assert again.json()["id"] == first.json()["id"]
+        other = _post(client, keys["haryana"], "retry-me", "Another text under the same id.")
+        assert other.status_code == 409
+        assert first.json()["id"] in other.json()["detail"]
+    with TestClient(create_app(settings)) as client:
+        done = wait_for_job(client, first.json(), bearer(keys["haryana"]))
+        assert done["status"] == "done", done
+    with Catalog(settings.catalog_path) as catalog:
+        rows = catalog.db.query(sa.select(jobs.c.status).where(jobs.c.document_id == "retry-me"))
+        assert [r["status"] for r in rows] == ["done"]

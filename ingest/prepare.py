@@ -179,6 +179,7 @@ def chunk_documents(prepared: PreparedDocument, *, version: int) -> list[Documen
         "departments": meta.departments,
         "status": meta.status.value if meta.status else None,
         "source_url": meta.source_url,
+        "visibility": meta.visibility.value,
         "version": version,
     }
     ocr_pages = {s.page: s.ocr_confidence for s in prepared.converted.sections if s.ocr}

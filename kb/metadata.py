@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kb.errors import MetadataError, PayloadTooLargeError
-from kb.vocab import DocType, Level, PracticeStatus, Sector, canonical_state, parse_enum
+from kb.vocab import DocType, Level, PracticeStatus, Sector, Visibility, canonical_state, parse_enum
 
 SIDECAR_SUFFIX = ".meta.yaml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
@@ -149,6 +149,11 @@ class DocumentMetadata(BaseModel):
     source_url: str | None = None
     contact: str | None = None
     status: PracticeStatus | None = None
+    visibility: Visibility = Field(
+        default=Visibility.PUBLIC,
+        description="`restricted`: only keys of the document's states and admins may read it (e.g. an MoU under "
+        "negotiation); `public` (the default): everyone.",
+    )
 
     @field_validator("id")
     @classmethod
@@ -178,6 +183,11 @@ class DocumentMetadata(BaseModel):
     @classmethod
     def _parse_status(cls, value: Any) -> PracticeStatus | None:
         return None if value in (None, "") else parse_enum(PracticeStatus, value, "status")
+
+    @field_validator("visibility", mode="before")
+    @classmethod
+    def _parse_visibility(cls, value: Any) -> Visibility:
+        return Visibility.PUBLIC if value in (None, "") else parse_enum(Visibility, value, "visibility")
 
     @field_validator("states", mode="before")
     @classmethod

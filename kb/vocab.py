@@ -67,6 +67,13 @@ class Level(StrEnum):
     LOCAL = "local"
 
 
+class Visibility(StrEnum):
+    """Who may read a document: everyone, or only keys of its states (and admins)."""
+
+    PUBLIC = "public"
+    RESTRICTED = "restricted"  # e.g. an MoU under negotiation
+
+
 class PracticeStatus(StrEnum):
     """How far a practice has come."""
 

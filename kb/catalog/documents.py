@@ -160,6 +160,7 @@ class DocumentCatalog:
             "current_version": version,
             "metadata": metadata_json,
             "updated_at": now,
+            "visibility": meta.visibility.value,
         }
         with self.db.transaction() as conn:
             self.db.lock_document(conn, meta.id)

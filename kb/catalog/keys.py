@@ -18,7 +18,13 @@ from kb.catalog.records import KeyRecord
 from kb.catalog.tables import api_keys, audit
 from kb.errors import InputError, NotFoundError
 
-ROLES = ("contributor", "admin")
+ROLES = ("reader", "contributor", "curator", "admin")
+ROLE_HELP = {
+    "reader": "an official who reads restricted documents of their states, records adoptions and asks questions",
+    "contributor": "sends documents for their states (reviewed by a curator unless given --publish)",
+    "curator": "decides submissions for their states, and contributes like a contributor",
+    "admin": "everything, for every state",
+}
 KEY_PREFIX = "kbk_"
 
 
@@ -32,13 +38,19 @@ class KeyCatalog:
     db: Database
 
     def create_key(
-        self, *, role: str, states: Sequence[str] = (), label: str = "", actor: str = "cli"
+        self,
+        *,
+        role: str,
+        states: Sequence[str] = (),
+        label: str = "",
+        actor: str = "cli",
+        can_publish: bool = False,
     ) -> tuple[KeyRecord, str]:
         """Create a key and return it with its plaintext, which is never stored or shown again."""
         if role not in ROLES:
             raise InputError(f"role must be one of {', '.join(ROLES)}, not '{role}'")
-        if role == "contributor" and not states:
-            raise InputError("a contributor key needs at least one state (e.g. --state Haryana)")
+        if role != "admin" and not states:
+            raise InputError(f"a {role} key needs at least one state (e.g. --state Haryana)")
         key_id = secrets.token_hex(4)
         plaintext = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(24)}"
         now = utc_now()
@@ -52,9 +64,10 @@ class KeyCatalog:
                     label=label,
                     created_at=now,
                     revoked_at=None,
+                    can_publish=can_publish,
                 )
             )
-            detail = {"key_id": key_id, "role": role, "states": list(states)}
+            detail = {"key_id": key_id, "role": role, "states": list(states), "can_publish": can_publish}
             conn.execute(sa.insert(audit).values(at=now, actor=actor, action="key_create", detail=json.dumps(detail)))
         return self.require_key(key_id), plaintext
 
@@ -89,4 +102,18 @@ class KeyCatalog:
             conn.execute(
                 sa.insert(audit).values(at=now, actor=actor, action="key_revoke", detail=json.dumps({"key_id": key_id}))
             )
+        return self.require_key(key_id)
+
+    def set_publish(self, key_id: str, allowed: bool, *, actor: str = "cli") -> KeyRecord:
+        """Give or take a key's right to publish without review (``kb keys publish``)."""
+        with self.db.transaction() as conn:
+            changed = conn.execute(
+                sa.update(api_keys)
+                .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+                .values(can_publish=allowed)
+            ).rowcount
+            if not changed:
+                raise NotFoundError(f"no active API key with id '{key_id}'")
+            detail = json.dumps({"key_id": key_id, "can_publish": allowed})
+            conn.execute(sa.insert(audit).values(at=utc_now(), actor=actor, action="key_publish", detail=detail))
         return self.require_key(key_id)

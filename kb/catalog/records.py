@@ -35,11 +35,17 @@ class DocumentRecord:
     metadata: dict[str, Any]
     created_at: str
     updated_at: str
+    visibility: str = "public"
 
     @property
     def active(self) -> bool:
         """Withdrawn documents stay in the catalog but not in search."""
         return self.status == "active"
+
+    @property
+    def restricted(self) -> bool:
+        """Readable only by keys of its states and admins (:mod:`search.services.access`)."""
+        return self.visibility == "restricted"
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> DocumentRecord:
@@ -78,10 +84,34 @@ class KeyRecord:
     label: str
     created_at: str
     revoked_at: str | None
+    can_publish: bool = False
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_curator(self) -> bool:
+        """Curators decide submissions for their states; admins are curators of everything."""
+        return self.role in ("curator", "admin")
+
+    @property
+    def may_publish(self) -> bool:
+        """Publishes without review: admins, and keys given the publish right (``--publish``)."""
+        return self.is_admin or bool(self.can_publish)
+
+    @property
+    def may_contribute(self) -> bool:
+        """Sends documents (readers only read, ask and nothing else)."""
+        return self.role in ("contributor", "curator", "admin")
+
+    def is_of(self, states: list[str] | tuple[str, ...]) -> bool:
+        """This key belongs to one of ``states`` (admins belong everywhere)."""
+        return self.is_admin or any(state in self.states for state in states)
+
+    def curates(self, states: list[str] | tuple[str, ...]) -> bool:
+        """May decide a submission for ``states`` (a document for no state: admins only)."""
+        return self.is_admin or (self.role == "curator" and any(state in self.states for state in states))
 
     @property
     def actor(self) -> str:

@@ -28,6 +28,9 @@ documents = sa.Table(
     sa.Column("metadata", sa.Text, nullable=False),
     sa.Column("created_at", sa.Text, nullable=False),
     sa.Column("updated_at", sa.Text, nullable=False),
+    # public | restricted (read only by keys of the document's states and admins); a column, not
+    # only metadata, so listings and facet counts can leave restricted documents out in SQL
+    sa.Column("visibility", sa.Text, nullable=False, server_default="public"),
 )
 
 # One row per (document, state): state filters and facets become plain joins on any database
@@ -77,6 +80,8 @@ api_keys = sa.Table(
     sa.Column("label", sa.Text, nullable=False),
     sa.Column("created_at", sa.Text, nullable=False),
     sa.Column("revoked_at", sa.Text),
+    # publish without review (trusted state IT teams); admins always may
+    sa.Column("can_publish", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 jobs = sa.Table(
@@ -142,4 +147,90 @@ blob_chunks = sa.Table(
     sa.Column("blob_id", sa.Text, primary_key=True),  # the sha256, or an upload's temporary id until complete
     sa.Column("seq", sa.Integer, primary_key=True),
     sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+# -- the exchange ------------------------------------------------------------------------------
+
+# A contributor's new document or new version waiting for a curator: the original and the request
+# that would publish it are kept, nothing is indexed until a curator approves (then an ordinary
+# ingestion job publishes it, and the previous published version stays visible until that moment).
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("document_id", sa.Text, nullable=False, index=True),
+    sa.Column("kind", sa.Text, nullable=False),  # create | update
+    # submitted | changes_requested | rejected | approved | published | superseded
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("key_id", sa.Text),  # who submitted it (the owner of a new document)
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("states", sa.Text, nullable=False),  # JSON list: whose curators decide
+    sa.Column("visibility", sa.Text, nullable=False, server_default="public"),
+    sa.Column("blob_sha256", sa.Text, nullable=False),
+    sa.Column("filename", sa.Text, nullable=False),
+    sa.Column("request", sa.Text, nullable=False),  # JSON: the job request that publishes it
+    sa.Column("metadata", sa.Text, nullable=False),  # JSON: the validated metadata
+    sa.Column("preview", sa.Text, nullable=False),  # JSON: converted sections, for the reviewer
+    sa.Column("warnings", sa.Text, nullable=False, server_default="[]"),  # JSON list of strings
+    sa.Column("note", sa.Text),  # the curator's last note
+    sa.Column("decided_by", sa.Text),
+    sa.Column("decided_at", sa.Text),
+    sa.Column("job_id", sa.Text),  # the job that prepared it
+    sa.Column("publish_job_id", sa.Text),  # the job that publishes it, once approved
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+)
+
+# A state taking up another state's practice: one row per (practice, adopting state), its changes
+# in adoption_history so "piloting since March, adopted in October" stays readable.
+adoptions = sa.Table(
+    "adoptions",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("document_id", sa.Text, nullable=False, index=True),
+    sa.Column("state", sa.Text, nullable=False, index=True),
+    sa.Column("status", sa.Text, nullable=False),  # exploring | piloting | adopted | dropped
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("contact", sa.Text, nullable=False, server_default=""),
+    sa.Column("adopter_document_id", sa.Text),  # the adopting state's own write-up, if any
+    sa.Column("key_id", sa.Text),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+    sa.UniqueConstraint("document_id", "state", name="adoptions_document_state"),
+)
+
+adoption_history = sa.Table(
+    "adoption_history",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("adoption_id", sa.Text, nullable=False, index=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+)
+
+# An official asking the owning state about a practice; the owner state's people answer or close.
+knowledge_requests = sa.Table(
+    "knowledge_requests",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("document_id", sa.Text, nullable=False, index=True),
+    sa.Column("states", sa.Text, nullable=False),  # JSON: the owning states, whose inbox it is in
+    sa.Column("status", sa.Text, nullable=False),  # open | answered | closed
+    sa.Column("key_id", sa.Text),  # who asked
+    sa.Column("asker_states", sa.Text, nullable=False, server_default="[]"),  # JSON
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+)
+
+request_messages = sa.Table(
+    "request_messages",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("request_id", sa.Text, nullable=False, index=True),
+    sa.Column("key_id", sa.Text),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("at", sa.Text, nullable=False),
 )

@@ -1,6 +1,13 @@
-"""``kb keys create|list|revoke``: API keys, shown once and stored hashed.
+"""``kb keys create|list|publish|revoke``: API keys, shown once and stored hashed.
 
-Keys live in the catalog only, so they can be managed while ``kb serve`` is running.
+Keys live in the catalog only, so they can be managed while ``kb serve`` is running. Roles:
+
+- ``reader``: an official of some states: reads their restricted documents and contacts, records
+  adoptions for them and asks owning states about practices;
+- ``contributor``: also sends documents for their states; a curator approves each new document or
+  version unless the key has the publish right (``--publish``, for trusted state IT teams);
+- ``curator``: also decides submissions for their states (``/v1/reviews``);
+- ``admin``: everything, for every state.
 """
 
 from __future__ import annotations
@@ -34,29 +41,57 @@ def canonical_states(states: tuple[str, ...]) -> list[str]:
 
 
 @keys.command("create")
-@click.option("--role", type=click.Choice(["contributor", "admin"]), default="contributor", show_default=True)
 @click.option(
-    "--state", "states", multiple=True, metavar="S", help="State/UT the contributor may publish for (repeatable)."
+    "--role",
+    type=click.Choice(["reader", "contributor", "curator", "admin"]),
+    default="contributor",
+    show_default=True,
 )
+@click.option("--state", "states", multiple=True, metavar="S", help="State/UT the key acts for (repeatable).")
 @click.option("--label", default="", metavar="TEXT", help="Who holds the key, e.g. 'DITECH Haryana'.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"id", "key", "role", "states"}.')
+@click.option("--publish", is_flag=True, help="Publish without a curator's review (trusted state IT teams).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"id", "key", "role", "states", "can_publish"}.')
 @kb_dir_option
-def create_key(role: str, states: tuple[str, ...], label: str, as_json: bool, kb_dir: Path | None) -> None:
+def create_key(
+    role: str, states: tuple[str, ...], label: str, publish: bool, as_json: bool, kb_dir: Path | None
+) -> None:
     """Create a key and print it once; only its hash is stored, so it cannot be shown again."""
     from kb.catalog import Catalog
 
     canonical = canonical_states(states)
     with Catalog(make_settings(kb_dir).resolved_catalog_url()) as catalog:
-        record, plaintext = catalog.create_key(role=role, states=canonical, label=label)
+        record, plaintext = catalog.create_key(role=role, states=canonical, label=label, can_publish=publish)
     if as_json:
-        emit_json({"id": record.id, "key": plaintext, "role": record.role, "states": record.states})
+        emit_json(
+            {
+                "id": record.id,
+                "key": plaintext,
+                "role": record.role,
+                "states": record.states,
+                "can_publish": record.may_publish,
+            }
+        )
         return
     click.echo(plaintext)
+    review = "publishes directly" if record.may_publish else "its documents wait for a curator"
     click.echo(
-        f"id {record.id}, role {record.role}, states {', '.join(record.states) or 'all'}. "
+        f"id {record.id}, role {record.role}, states {', '.join(record.states) or 'all'}, {review}. "
         "Store it now: it is not shown again.",
         err=True,
     )
+
+
+@keys.command("publish")
+@click.argument("key_id", metavar="ID")
+@click.option("--on/--off", "allowed", default=True, help="Give (default) or take the right to publish unreviewed.")
+@kb_dir_option
+def publish_right(key_id: str, allowed: bool, kb_dir: Path | None) -> None:
+    """Let a key publish without review, or (--off) send its documents to a curator again."""
+    from kb.catalog import Catalog
+
+    with Catalog(make_settings(kb_dir).resolved_catalog_url()) as catalog:
+        record = catalog.set_publish(key_id, allowed)
+    click.echo(f"{record.id} {'publishes directly' if record.may_publish else 'is reviewed by a curator'}")
 
 
 @keys.command("list")
@@ -76,6 +111,7 @@ def list_keys(as_json: bool, kb_dir: Path | None) -> None:
                     "role": r.role,
                     "states": r.states,
                     "label": r.label,
+                    "can_publish": r.may_publish,
                     "created_at": r.created_at,
                     "revoked_at": r.revoked_at,
                 }
@@ -85,7 +121,8 @@ def list_keys(as_json: bool, kb_dir: Path | None) -> None:
         return
     for r in records:
         state = f"revoked {r.revoked_at}" if r.revoked_at else "active"
-        click.echo(f"{r.id}  {r.role:<11} {', '.join(r.states) or 'all':<30} {r.label}  ({state})")
+        publish = "publishes" if r.may_publish else "reviewed"
+        click.echo(f"{r.id}  {r.role:<11} {', '.join(r.states) or 'all':<30} {publish:<9} {r.label}  ({state})")
 
 
 @keys.command("revoke")

@@ -35,11 +35,15 @@ def bearer(key: str) -> dict[str, str]:
 
 
 def make_keys(kb_dir: Path) -> dict[str, str]:
+    """An admin and two contributors with the publish right (their uploads go live without review,
+    as the API's tests of uploading expect; the review workflow's tests make their own keys)."""
     with Catalog(Settings(kb_dir=kb_dir).catalog_path) as catalog:
         return {
             "admin": catalog.create_key(role="admin", label="ops")[1],
-            "haryana": catalog.create_key(role="contributor", states=["Haryana"], label="DITECH")[1],
-            "jk": catalog.create_key(role="contributor", states=["Jammu and Kashmir"], label="J&K IT")[1],
+            "haryana": catalog.create_key(role="contributor", states=["Haryana"], label="DITECH", can_publish=True)[1],
+            "jk": catalog.create_key(
+                role="contributor", states=["Jammu and Kashmir"], label="J&K IT", can_publish=True
+            )[1],
         }
 
 

@@ -120,7 +120,7 @@ _JSON_RPC = {"accept": "application/json, text/event-stream", "mcp-protocol-vers
 def test_mcp_needs_a_key_when_reading_does(assistants_kb: Path, tmp_path: Path) -> None:
     kb_dir = copy_kb(assistants_kb, tmp_path / "kb")
     with Catalog(Settings(kb_dir=kb_dir).catalog_path) as catalog:
-        _, key = catalog.create_key(role="contributor", states=["Haryana"], label="reader")
+        _, key = catalog.create_key(role="contributor", states=["Haryana"], label="reader", can_publish=True)
     request = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     with TestClient(create_app(Settings(kb_dir=kb_dir, require_key_for_read=True))) as private:
         denied = private.post("/mcp", json=request, headers=_JSON_RPC)

@@ -128,7 +128,7 @@ def test_on_postgresql_two_replicas_share_everything_and_kb_dir_holds_no_state(t
         )
         with Catalog(url) as catalog:
             admin = catalog.create_key(role="admin", label="ops")[1]
-            haryana = catalog.create_key(role="contributor", states=["Haryana"], label="DITECH")[1]
+            haryana = catalog.create_key(role="contributor", states=["Haryana"], label="DITECH", can_publish=True)[1]
         body = (
             b"---\ntype: case_study\nstates: [Haryana]\nsector: health\n---\n# Bed board\n\nHospitals list free beds.\n"
         )

@@ -20,7 +20,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kb.errors import MetadataError, PayloadTooLargeError
-from kb.vocab import DocType, Level, PracticeStatus, Sector, Visibility, canonical_state, parse_enum
+from kb.practice import Contact, contact_input, parse_building_blocks
+from kb.vocab import BuildingBlock, DocType, Level, PracticeStatus, Sector, Visibility, canonical_state, parse_enum
 
 SIDECAR_SUFFIX = ".meta.yaml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
@@ -147,8 +148,23 @@ class DocumentMetadata(BaseModel):
     related: list[str] = Field(default_factory=list, description="Ids of related documents.")
     language: str = "en"
     source_url: str | None = None
-    contact: str | None = None
+    # The practice record (case studies): what an official needs to act on a practice elsewhere.
+    owner: str | None = Field(
+        default=None,
+        max_length=300,
+        description="The department that runs the practice.",
+        examples=["Revenue Department, Haryana"],
+    )
+    contact: Contact | None = Field(
+        default=None, description="Whom to ask (name, role, email, phone); shown only to callers with a key."
+    )
     status: PracticeStatus | None = None
+    started: int | None = Field(default=None, description="Year the practice started.")
+    scale: str | None = Field(default=None, max_length=300, examples=["all 22 districts"])
+    cost: str | None = Field(default=None, max_length=300, examples=["Rs 4.2 crore over three years"])
+    building_blocks: list[BuildingBlock] = Field(
+        default_factory=list, description="GovStack building blocks the practice uses (kb.vocab.BuildingBlock)."
+    )
     visibility: Visibility = Field(
         default=Visibility.PUBLIC,
         description="`restricted`: only keys of the document's states and admins may read it (e.g. an MoU under "
@@ -210,7 +226,26 @@ class DocumentMetadata(BaseModel):
             raise ValueError("must be a list of strings")
         return [str(item).strip() for item in items if str(item).strip()]
 
-    @field_validator("year", mode="before")
+    @field_validator("owner", "scale", "cost", mode="before")
+    @classmethod
+    def _parse_text(cls, value: Any) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValueError("must be text, e.g. 'all 22 districts'")
+        return str(value)
+
+    @field_validator("contact", mode="before")
+    @classmethod
+    def _parse_contact(cls, value: Any) -> Any:
+        return contact_input(value)
+
+    @field_validator("building_blocks", mode="before")
+    @classmethod
+    def _parse_building_blocks(cls, value: Any) -> list[BuildingBlock]:
+        return parse_building_blocks(value)
+
+    @field_validator("year", "started", mode="before")
     @classmethod
     def _parse_year(cls, value: Any) -> int | None:
         if value in (None, ""):

@@ -1,4 +1,5 @@
-"""Controlled vocabularies of the metadata schema: states and UTs, sectors, document types, levels.
+"""Controlled vocabularies of the metadata schema: states and UTs, sectors, document types, levels,
+practice status and building blocks.
 
 Names are normalised so contributors can write what they are used to (``J&K``, ``Orissa``, ``UP``)
 while filters and facets always see one canonical spelling. An unknown name is an error that names
@@ -81,6 +82,100 @@ class PracticeStatus(StrEnum):
     OPERATIONAL = "operational"
     SCALED = "scaled"
     DISCONTINUED = "discontinued"
+
+
+class BuildingBlock(StrEnum):
+    """A reusable digital component a practice is built from, after GovStack's building blocks.
+
+    Naming the blocks (rather than products) lets an official find every practice that solved, say,
+    registration or payments, whatever the state called its system. The list follows GovStack's
+    specifications (specs.govstack.global), plus ``analytics`` and ``security`` from its earlier
+    catalogue (Analytics and Business Intelligence; Security).
+    """
+
+    CLOUD_INFRASTRUCTURE = "cloud_infrastructure"
+    CONSENT = "consent"
+    CONTENT_MANAGEMENT = "content_management"
+    DIGITAL_REGISTRIES = "digital_registries"
+    E_MARKETPLACE = "e_marketplace"
+    E_SIGNATURE = "e_signature"
+    GIS = "gis"
+    IDENTITY = "identity"
+    INFORMATION_MEDIATOR = "information_mediator"
+    MESSAGING = "messaging"
+    PAYMENTS = "payments"
+    REGISTRATION = "registration"
+    SCHEDULING = "scheduling"
+    WALLET = "wallet"
+    WORKFLOW = "workflow"
+    ANALYTICS = "analytics"
+    SECURITY = "security"
+
+
+BUILDING_BLOCK_LABELS: dict[BuildingBlock, str] = {
+    BuildingBlock.CLOUD_INFRASTRUCTURE: "Cloud infrastructure",
+    BuildingBlock.CONSENT: "Consent",
+    BuildingBlock.CONTENT_MANAGEMENT: "Content management",
+    BuildingBlock.DIGITAL_REGISTRIES: "Digital registries",
+    BuildingBlock.E_MARKETPLACE: "E-marketplace",
+    BuildingBlock.E_SIGNATURE: "E-signature",
+    BuildingBlock.GIS: "Geographic information system (GIS)",
+    BuildingBlock.IDENTITY: "Identity and authentication",
+    BuildingBlock.INFORMATION_MEDIATOR: "Information mediator",
+    BuildingBlock.MESSAGING: "Messaging",
+    BuildingBlock.PAYMENTS: "Payments",
+    BuildingBlock.REGISTRATION: "Registration",
+    BuildingBlock.SCHEDULING: "Scheduling",
+    BuildingBlock.WALLET: "Wallet",
+    BuildingBlock.WORKFLOW: "Workflow and algorithm",
+    BuildingBlock.ANALYTICS: "Analytics and business intelligence",
+    BuildingBlock.SECURITY: "Security",
+}
+
+# GovStack's own longer names and common spellings (after ``-``/space folding), so a contributor
+# who copies a block's title from the specification is understood.
+_BUILDING_BLOCK_ALIASES: dict[str, BuildingBlock] = {
+    "identification": BuildingBlock.IDENTITY,
+    "identification_and_authentication": BuildingBlock.IDENTITY,
+    "identity_and_authentication": BuildingBlock.IDENTITY,
+    "registries": BuildingBlock.DIGITAL_REGISTRIES,
+    "digital_registry": BuildingBlock.DIGITAL_REGISTRIES,
+    "esignature": BuildingBlock.E_SIGNATURE,
+    "emarketplace": BuildingBlock.E_MARKETPLACE,
+    "geographic_information_system": BuildingBlock.GIS,
+    "geographic_information_system_gis": BuildingBlock.GIS,
+    "scheduler": BuildingBlock.SCHEDULING,
+    "workflow_and_algorithm": BuildingBlock.WORKFLOW,
+    "payment": BuildingBlock.PAYMENTS,
+    "cms": BuildingBlock.CONTENT_MANAGEMENT,
+    "content_management_system": BuildingBlock.CONTENT_MANAGEMENT,
+    "consent_management": BuildingBlock.CONSENT,
+    "cloud_infrastructure_and_hosting": BuildingBlock.CLOUD_INFRASTRUCTURE,
+    "analytics_and_business_intelligence": BuildingBlock.ANALYTICS,
+}
+
+
+def building_block_label(value: str) -> str:
+    """The human label of a building block value (``e_signature`` -> ``E-signature``)."""
+    try:
+        return BUILDING_BLOCK_LABELS[BuildingBlock(value)]
+    except ValueError:
+        return value.replace("_", " ").capitalize()
+
+
+def _fold_block(name: str) -> str:
+    """``Identification & Authentication`` -> ``identification_and_authentication``."""
+    words = re.sub(r"[^a-z0-9]+", " ", str(name).lower().replace("&", " and ")).split()
+    return "_".join(words)
+
+
+def parse_building_block(value: str) -> BuildingBlock:
+    """One building block from its value, label or a GovStack name; errors name the valid values."""
+    folded = _fold_block(value)
+    if folded in _BUILDING_BLOCK_ALIASES:
+        return _BUILDING_BLOCK_ALIASES[folded]
+    by_label = {_fold_block(label): block for block, label in BUILDING_BLOCK_LABELS.items()}
+    return by_label.get(folded) or parse_enum(BuildingBlock, value, "building block")
 
 
 STATES: tuple[str, ...] = (

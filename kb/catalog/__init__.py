@@ -1,4 +1,5 @@
-"""The catalog: the source of truth for documents, versions, sections, keys, jobs and audit.
+"""The catalog: the source of truth for documents, versions, sections, keys, jobs, the exchange
+(adoptions, requests) and audit.
 
 SQLite under ``KB_DIR`` by default, or any database ``KB_CATALOG_URL`` names (PostgreSQL for a
 shared deployment), through one SQLAlchemy Core implementation. Only this package talks to the
@@ -12,18 +13,44 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from kb.catalog.deliveries import DeliveryCatalog
 from kb.catalog.documents import DocumentCatalog
+from kb.catalog.exchange import AdoptionCatalog
 from kb.catalog.jobs import JobCatalog
 from kb.catalog.keys import KeyCatalog
-from kb.catalog.records import AuditEntry, DocumentRecord, JobRecord, KeyRecord, VersionRecord
+from kb.catalog.records import (
+    AdoptionEvent,
+    AdoptionRecord,
+    AuditEntry,
+    DocumentRecord,
+    JobRecord,
+    KeyRecord,
+    KnowledgeRequestRecord,
+    RequestMessage,
+    SubmissionSummary,
+    VersionRecord,
+)
+from kb.catalog.requests import RequestCatalog
 from kb.catalog.schema import open_database
 from kb.catalog.tables import properties
 from kb.errors import ConfigError
 
-__all__ = ["AuditEntry", "Catalog", "DocumentRecord", "JobRecord", "KeyRecord", "VersionRecord"]
+__all__ = [
+    "AdoptionEvent",
+    "AdoptionRecord",
+    "AuditEntry",
+    "Catalog",
+    "DocumentRecord",
+    "JobRecord",
+    "KeyRecord",
+    "KnowledgeRequestRecord",
+    "RequestMessage",
+    "SubmissionSummary",
+    "VersionRecord",
+]
 
 
-class Catalog(DocumentCatalog, KeyCatalog, JobCatalog):
+class Catalog(DocumentCatalog, KeyCatalog, JobCatalog, AdoptionCatalog, RequestCatalog, DeliveryCatalog):
     """All catalog operations over one database.
 
     ``target`` is a SQLAlchemy URL (``postgresql+psycopg://...``, ``sqlite:///...``) or the path of

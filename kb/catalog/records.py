@@ -167,3 +167,120 @@ class AuditEntry:
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> AuditEntry:
         return _from_row(cls, row, json_columns=("detail",))
+
+
+# -- the exchange: adoptions and knowledge-transfer requests ---------------------------------------
+
+
+@dataclass(frozen=True)
+class AdoptionEvent:
+    """One step of an adoption's history: the status it moved to, why, when and by whom."""
+
+    seq: int
+    adoption_id: str
+    status: str
+    note: str
+    at: str
+    actor: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> AdoptionEvent:
+        return _from_row(cls, row)
+
+
+@dataclass(frozen=True)
+class AdoptionRecord:
+    """A state taking up another state's practice (one row per practice and adopting state).
+
+    ``since`` is when the current status began (the first history step of its latest run), so
+    "piloting since March" survives later edits of the note; ``history`` is oldest first, and empty
+    where the caller did not ask for it.
+    """
+
+    id: str
+    document_id: str
+    state: str
+    status: str
+    note: str
+    contact: str
+    adopter_document_id: str | None
+    key_id: str | None
+    created_at: str
+    updated_at: str
+    since: str
+    history: tuple[AdoptionEvent, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        """Exploring, piloting or adopted: counts as taken up (dropped does not)."""
+        return self.status != "dropped"
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any], history: tuple[AdoptionEvent, ...] = ()) -> AdoptionRecord:
+        values = {f.name: row[f.name] for f in fields(cls) if f.name not in ("since", "history")}
+        return cls(**values, since=_since(history, row["status"], row["updated_at"]), history=history)
+
+
+def _since(history: tuple[AdoptionEvent, ...], status: str, fallback: str) -> str:
+    """When ``status`` last began: walk back over the trailing history steps with that status."""
+    since = fallback
+    for event in reversed(history):
+        if event.status != status:
+            break
+        since = event.at
+    return since
+
+
+@dataclass(frozen=True)
+class KnowledgeRequestRecord:
+    """An official asking the owning states of a practice for a knowledge transfer.
+
+    ``states`` are the owners (the document's states when it was asked): their contributors and
+    curators answer it. ``key_id`` and ``asker_states`` are the asker's.
+    """
+
+    id: str
+    document_id: str
+    states: list[str]
+    status: str
+    key_id: str | None
+    asker_states: list[str]
+    message: str
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> KnowledgeRequestRecord:
+        return _from_row(cls, row, json_columns=("states", "asker_states"))
+
+
+@dataclass(frozen=True)
+class RequestMessage:
+    """One reply in a request's thread (the question itself is the request's ``message``)."""
+
+    seq: int
+    request_id: str
+    key_id: str | None
+    body: str
+    at: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> RequestMessage:
+        return _from_row(cls, row)
+
+
+@dataclass(frozen=True)
+class SubmissionSummary:
+    """A submission waiting for a curator, as a curator's inbox lists it (not the review itself)."""
+
+    id: str
+    document_id: str
+    kind: str
+    title: str
+    states: list[str]
+    key_id: str | None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> SubmissionSummary:
+        return _from_row(cls, row, json_columns=("states",))

@@ -15,6 +15,7 @@ from haystack import Document
 
 from ingest.chunking import Chunker
 from ingest.converters import convert_bytes
+from ingest.quality import practice_warnings
 from kb.embedding import CONTEXT_META_FIELD
 from kb.errors import InputError, MetadataError, PayloadTooLargeError
 from kb.metadata import (
@@ -48,6 +49,12 @@ class PreparedDocument:
     @property
     def blob_sha256(self) -> str:
         return sha256_hex(self.data)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the contributor should look at: conversion (e.g. low OCR confidence) and, for a case
+        study, the parts of the agreed shape and the practice record it lacks (:mod:`ingest.quality`)."""
+        return [*self.converted.warnings, *practice_warnings(self.meta, self.converted.sections)]
 
 
 def fingerprint(data: bytes, raw_meta: dict[str, Any], filename: str, model_id: str) -> str:
@@ -178,6 +185,9 @@ def chunk_documents(prepared: PreparedDocument, *, version: int) -> list[Documen
         "tags": meta.tags,
         "departments": meta.departments,
         "status": meta.status.value if meta.status else None,
+        "owner": meta.owner,  # the practice record: shown with results and citations, filterable
+        "started": meta.started,
+        "building_blocks": [block.value for block in meta.building_blocks],
         "source_url": meta.source_url,
         "visibility": meta.visibility.value,
         "version": version,

@@ -114,7 +114,7 @@ class Ingestor:
         record, outcome = self._store(prepared, actor=actor, source_path=source)
         if known is not None and known.active and known.id != record.id:
             self.remove(known.id, actor=actor, reason=f"renamed to {record.id}")
-        report.record(outcome, record.id, str(path), len(prepared.chunks), prepared.converted.warnings)
+        report.record(outcome, record.id, str(path), len(prepared.chunks), prepared.warnings)
 
     # -- uploads (API worker) ----------------------------------------------------------------------
 

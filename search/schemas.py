@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from kb.metadata import FIRST_YEAR
 from kb.settings import Settings
@@ -31,6 +32,11 @@ class SearchFilters(BaseModel):
     type: DocType | None = None
     year_from: int | None = Field(default=None, ge=FIRST_YEAR, le=2100)
     year_to: int | None = Field(default=None, ge=FIRST_YEAR, le=2100)
+    # "All India": documents that name no state (national platforms, and documents whose contributor
+    # named none); with ``states``, those states or none. The web's Browse and filters offer it. It is
+    # left out of the published schemas (tests/assistants/test_contracts.py pins them) and out of
+    # serialised output until the API offers it on purpose.
+    national: SkipJsonSchema[bool] = Field(default=False, exclude=True)
 
     @field_validator("states", mode="before")
     @classmethod
@@ -59,13 +65,17 @@ class SearchFilters(BaseModel):
         return self
 
     def is_empty(self) -> bool:
-        return not (self.states or self.sector or self.type or self.year_from or self.year_to)
+        return not (self.states or self.national or self.sector or self.type or self.year_from or self.year_to)
 
     def to_store_filter(self, *, exclude_document: str | None = None) -> dict[str, Any] | None:
         """The same filters in Haystack syntax (``meta.`` fields), as the store expects."""
         conditions: list[dict[str, Any]] = []
-        if self.states:
-            conditions.append({"field": "meta.states", "operator": "in", "value": self.states})
+        by_state = {"field": "meta.states", "operator": "in", "value": self.states}
+        no_state = {"field": "meta.states", "operator": "==", "value": None}  # missing or []
+        if self.states and self.national:
+            conditions.append({"operator": "OR", "conditions": [by_state, no_state]})
+        elif self.states or self.national:
+            conditions.append(by_state if self.states else no_state)
         if self.sector:
             conditions.append({"field": "meta.sector", "operator": "==", "value": self.sector.value})
         if self.type:
@@ -135,10 +145,16 @@ class DocumentFacts(BaseModel):
     states: list[str] = Field(description="States/UTs the document is about; empty for national documents.")
     sector: str
     year: int | None = None
+    status: str | None = Field(
+        default=None,
+        description="How far the practice has come: pilot, operational, scaled or discontinued; null when not stated.",
+    )
+    owner: str | None = Field(default=None, description="The department that runs the practice, when stated.")
 
     @classmethod
     def from_payload(cls, meta: Mapping[str, Any]) -> DocumentFacts:
-        """The facts an indexed chunk carries in its payload (the document's metadata)."""
+        """The facts an indexed chunk carries in its payload (the document's metadata); chunks indexed
+        before the practice record existed have no ``owner`` and give null."""
         document_id = str(meta.get("document_id"))
         return cls(
             document_id=document_id,
@@ -147,6 +163,8 @@ class DocumentFacts(BaseModel):
             states=list(meta.get("states") or []),
             sector=str(meta.get("sector") or "other"),
             year=meta.get("year"),
+            status=_text_or_none(meta.get("status")),
+            owner=_text_or_none(meta.get("owner")),
         )
 
     @classmethod
@@ -159,11 +177,17 @@ class DocumentFacts(BaseModel):
             states=record.states,
             sector=record.sector,
             year=record.year,
+            status=_text_or_none(record.metadata.get("status")),
+            owner=_text_or_none(record.metadata.get("owner")),
         )
 
     def fields(self) -> dict[str, Any]:
-        """The six fields as keyword arguments for a result model that starts with them."""
+        """The fields as keyword arguments for a result model that starts with them."""
         return {name: getattr(self, name) for name in DocumentFacts.model_fields}
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 # SearchResult declares the fields of DocumentFacts again instead of inheriting them because its
@@ -178,6 +202,8 @@ class SearchResult(BaseModel):
     states: list[str]
     sector: str
     year: int | None
+    status: str | None = Field(default=None, description="Practice status: pilot, operational, scaled, discontinued.")
+    owner: str | None = Field(default=None, description="The department that runs the practice.")
     score: float
     section: str = Field(description="Heading path of the best passage.")
     snippet: str = Field(description="Excerpt of the best passage around the query terms.")

@@ -35,6 +35,45 @@ INTENDED: dict[tuple[str, str, str], str] = {
 }
 
 
+def _text(title: str, description: str) -> dict[str, Any]:
+    return {"anyOf": [{"type": "string"}, {"type": "null"}], "title": title, "description": description}
+
+
+STATUS = "How far the practice has come: pilot, operational, scaled or discontinued; null when not stated."
+OWNER = "The department that runs the practice, when stated."
+# schema -> (the property they follow, new properties). Each is documentation of a deliberate addition.
+ADDED: dict[str, tuple[str, dict[str, Any]]] = {
+    # the practice record (issue 13 item 3): results and citations say how far a practice has come and
+    # which department runs it, so an official can judge a practice from the result list
+    "SearchResult": (
+        "year",
+        {
+            "status": _text("Status", "Practice status: pilot, operational, scaled, discontinued."),
+            "owner": _text("Owner", "The department that runs the practice."),
+        },
+    ),
+    "Citation": ("year", {"status": _text("Status", STATUS), "owner": _text("Owner", OWNER)}),
+    "SimilarPractice": ("year", {"status": _text("Status", STATUS), "owner": _text("Owner", OWNER)}),
+    "DocumentResult": ("year", {"status": _text("Status", STATUS), "owner": _text("Owner", OWNER)}),
+}
+
+
+def _with_added(name: str, schema: dict[str, Any], *, defaults: bool = False) -> dict[str, Any]:
+    """``schema`` with the properties :data:`ADDED` gives it, in place after their neighbour.
+
+    ``defaults``: the models' own JSON schema (MCP's output schemas) also states ``default: null``.
+    """
+    if name not in ADDED:
+        return schema
+    after, added = ADDED[name]
+    properties: dict[str, Any] = {}
+    for prop, value in schema["properties"].items():
+        properties[prop] = value
+        if prop == after:
+            properties.update({k: {**v, "default": None} if defaults else v for k, v in added.items()})
+    return {**schema, "properties": properties}
+
+
 def _closure(schemas: dict[str, Any], roots: tuple[str, ...]) -> dict[str, Any]:
     """The named component schemas and every component they refer to."""
     found: dict[str, Any] = {}
@@ -54,10 +93,18 @@ def test_search_and_retrieve_schemas_are_unchanged_but_for_the_intended_edits(tm
     expected = _closure(before, ROOTS)
     for (schema, prop, key), value in INTENDED.items():
         expected[schema]["properties"][prop][key] = value
+    expected = {name: _with_added(name, schema) for name, schema in expected.items()}
     after = _closure(create_app(Settings(kb_dir=tmp_path / "kb")).openapi()["components"]["schemas"], ROOTS)
     assert set(after) == set(expected)
     for name in expected:  # as text, so the order of properties counts too
         assert json.dumps(after[name], indent=1) == json.dumps(expected[name], indent=1), name
+
+
+def _tool_with_added(tool: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot of a tool with :data:`ADDED` applied to its output schema and the models it defines."""
+    output = _with_added(tool["outputSchema"].get("title", ""), tool["outputSchema"], defaults=True)
+    defs = {name: _with_added(name, schema, defaults=True) for name, schema in output.get("$defs", {}).items()}
+    return {**tool, "outputSchema": {**output, **({"$defs": defs} if defs else {})}}
 
 
 def _strip_descriptions(schema: Any) -> Any:
@@ -77,7 +124,7 @@ def test_mcp_tools_keep_their_names_descriptions_and_schemas(client: TestClient)
     async def listing() -> list[dict[str, Any]]:
         return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in await server.list_tools()]
 
-    before = {t["name"]: t for t in json.loads((SNAPSHOTS / "mcp-tools.json").read_text())}
+    before = {t["name"]: _tool_with_added(t) for t in json.loads((SNAPSHOTS / "mcp-tools.json").read_text())}
     after = {t["name"]: t for t in anyio.run(listing)}
     assert list(after) == list(before)
     for name, tool in after.items():
@@ -91,6 +138,7 @@ def test_mcp_tools_keep_their_names_descriptions_and_schemas(client: TestClient)
 def test_result_bodies_list_their_fields_in_schema_order(client: TestClient) -> None:
     """Bodies keep the field order of the schemas (what clients that print or diff JSON see)."""
     schemas = json.loads((SNAPSHOTS / "openapi.json").read_text())["components"]["schemas"]
+    schemas = {name: _with_added(name, schema) for name, schema in schemas.items()}
     search = client.get("/v1/search", params={"q": "grievance portal", "top_k": 2}).json()
     assert list(search["results"][0]) == list(schemas["SearchResult"]["properties"])
     retrieve = client.post("/v1/retrieve", json={"query": "grievance portal", "max_passages": 2}).json()

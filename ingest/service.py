@@ -142,6 +142,35 @@ class Ingestor:
         """
         if job_id is not None and (done := self.catalog.version_made_by_job(job_id)) is not None:
             return self.catalog.require_document(done.document_id), "added" if done.version == 1 else "updated"
+        prepared = self.prepare_upload(
+            data,
+            filename=filename,
+            raw_meta=raw_meta,
+            owner_key_id=owner_key_id,
+            may_take_over=may_take_over,
+            document_id=document_id,
+            must_be_new=must_be_new,
+            deadline=deadline,
+        )
+        existing = self.catalog.get_document(prepared.meta.id)
+        if existing is not None and existing.active and self._same_as_current(existing.id, prepared):
+            return existing, "unchanged"
+        return self._store(prepared, actor=actor, owner_key_id=owner_key_id, job_id=job_id, deadline=deadline)
+
+    def prepare_upload(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        raw_meta: dict[str, Any],
+        owner_key_id: str | None = None,
+        may_take_over: bool = False,
+        document_id: str | None = None,
+        must_be_new: bool = False,
+        deadline: float | None = None,
+    ) -> PreparedDocument:
+        """Convert and check an upload without writing anything (what a submission for review keeps);
+        the same checks as :meth:`ingest_upload` makes before it writes."""
         if document_id is not None:
             raw_meta = {**raw_meta, "id": document_id}
         prepared = self.preparer.prepare(
@@ -159,9 +188,7 @@ class Ingestor:
                     f"the id '{prepared.meta.id}' belongs to a withdrawn document of another contributor; "
                     "choose another id (only its owner or an admin may restore it)"
                 )
-        if existing is not None and existing.active and self._same_as_current(existing.id, prepared):
-            return existing, "unchanged"
-        return self._store(prepared, actor=actor, owner_key_id=owner_key_id, job_id=job_id, deadline=deadline)
+        return prepared
 
     def _same_as_current(self, document_id: str, prepared: PreparedDocument) -> bool:
         """Same bytes and same effective metadata as the current version (uploads merge metadata, so

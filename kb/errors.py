@@ -12,7 +12,8 @@ they are raised, never further out.
     │   ├── ConversionError      a file cannot be read: corrupt, encrypted, empty, unsupported
     │   ├── QueryError           a malformed query or filter value
     │   ├── PayloadTooLargeError an upload over the configured size limit (413)
-    │   └── TimeoutExceededError a conversion or a whole job ran past its time limit (422)
+    │   ├── TimeoutExceededError a conversion or a whole job ran past its time limit (422)
+    │   └── RuleError            well-formed input that a rule refuses, e.g. adopting one's own practice (422)
     ├── NotFoundError            unknown document, version, job or key (404)
     ├── AuthError                missing or wrong API key (401)
     │   └── ForbiddenError       a valid key that may not do this (403)
@@ -86,6 +87,14 @@ class ConversionError(InputError):
 
     status = 422
     title = "Unreadable file"
+
+
+class RuleError(InputError):
+    """Raised when well-formed input breaks a rule of the exchange (a state adopting its own practice,
+    an unknown write-up, a message over the length limit); the message names the rule."""
+
+    status = 422
+    title = "Invalid request"
 
 
 class QueryError(InputError):

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     require_key_for_read: bool = Field(
         default=False, description="Require an API key for searching and reading too (else reading is open)."
     )
+    review_required: bool = Field(
+        default=True,
+        description="A curator of the document's states approves each upload of a contributor key without the "
+        "publish right before it is published; false publishes every upload at once (a private deployment).",
+    )
     public_url: str = Field(default="", description="Base URL for links in results; empty = relative.")
     oai_page_size: int = Field(
         default=100, ge=1, le=1000, description="Records per OAI-PMH list response before a resumption token."
@@ -110,6 +115,27 @@ class Settings(BaseSettings):
         default="admin@example.org", description="Contact address that OAI-PMH Identify reports (adminEmail)."
     )
     feed_size: int = Field(default=50, ge=1, le=500, description="Entries in an Atom feed (newest first).")
+    webhook_url: str | None = Field(
+        default=None,
+        description="POST exchange events (requests, answers, adoptions, reviews, documents) as JSON to this URL "
+        "from a background thread, in order, from the audit log; see docs/exchange.md.",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Sign each webhook body: `X-KB-Signature: sha256=<HMAC-SHA256 hex>`."
+    )
+    webhook_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Tries per webhook event before it is given up (and audited)."
+    )
+    webhook_retry_s: float = Field(
+        default=2.0, gt=0, le=300, description="Seconds before the first webhook retry; doubled after each."
+    )
+    adoption_boost: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Raise a result's score by this times ln(1 + states taking the practice up); 0 (off) keeps "
+        "pure relevance (measured in docs/search-quality.md).",
+    )
 
     @field_validator("kb_dir", mode="before")
     @classmethod

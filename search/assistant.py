@@ -30,7 +30,8 @@ from search.passages import (
 )
 from search.retrieval import Searcher
 from search.schemas import DocumentFacts, FacetValue, SearchFilters, document_url, file_url
-from search.services.documents import Documents
+from search.services.access import Viewer
+from search.services.documents import Documents, as_viewer
 from search.validation import describe
 
 DEFAULT_DOCUMENT_TOKENS = 4000
@@ -107,8 +108,11 @@ class AssistantService:
         self.searcher.warm_up()
         self.retriever.warm_up()
 
-    def retrieve(self, request: RetrieveRequest, *, base_url: str | None = None) -> RetrieveResponse:
-        return self.retriever.retrieve(request, base_url=base_url)
+    def retrieve(
+        self, request: RetrieveRequest, *, base_url: str | None = None, viewer: Viewer | None = None
+    ) -> RetrieveResponse:
+        """Passages this caller may read (``viewer``: anonymous unless given)."""
+        return self.retriever.retrieve(request, base_url=base_url, restrict=as_viewer(viewer).store_condition())
 
     def search(
         self,
@@ -118,17 +122,18 @@ class AssistantService:
         max_tokens: int,
         *,
         base_url: str | None = None,
+        viewer: Viewer | None = None,
     ) -> RetrieveResponse:
         """``retrieve`` from loose arguments (the MCP tool's); QueryError when they are invalid."""
         try:
             request = RetrieveRequest(query=query, filters=filters, max_passages=max_passages, max_tokens=max_tokens)
         except ValidationError as exc:
             raise QueryError(describe(exc)) from None
-        return self.retriever.retrieve(request, base_url=base_url)
+        return self.retrieve(request, base_url=base_url, viewer=viewer)
 
-    def _record(self, document_id: str) -> DocumentRecord:
-        """The document as any reader sees it (the read rule of :class:`~search.services.documents.Documents`)."""
-        return self.documents.get(document_id.strip(), missing=MISSING_FOR_ASSISTANTS)
+    def _record(self, document_id: str, viewer: Viewer | None) -> DocumentRecord:
+        """The document as this caller sees it (the read rule of :class:`~search.services.documents.Documents`)."""
+        return self.documents.get(document_id.strip(), as_viewer(viewer), missing=MISSING_FOR_ASSISTANTS)
 
     def section_citation(self, record: DocumentRecord, section: Section, *, base_url: str | None = None) -> Citation:
         return Citation.of(
@@ -143,13 +148,19 @@ class AssistantService:
         )
 
     def document(
-        self, document_id: str, *, section: str | None = None, max_tokens: int, base_url: str | None = None
+        self,
+        document_id: str,
+        *,
+        section: str | None = None,
+        max_tokens: int,
+        base_url: str | None = None,
+        viewer: Viewer | None = None,
     ) -> DocumentResult:
         """The document's sections in order, texts until ``max_tokens``; the rest listed as omitted.
 
         Links start with ``base_url`` (the caller's request base) unless KB_PUBLIC_URL is set.
         """
-        record = self._record(document_id)
+        record = self._record(document_id, viewer)
         sections = list(enumerate(self.catalog.sections(record.id)))
         if section and section.strip():
             sections = _matching(sections, section)
@@ -195,11 +206,11 @@ class AssistantService:
             max_tokens=max_tokens,
         )
 
-    def facets(self, filters: SearchFilters) -> FacetsResult:
-        counts = self.documents.counts(filters)
+    def facets(self, filters: SearchFilters, *, viewer: Viewer | None = None) -> FacetsResult:
+        counts = self.documents.counts(filters, viewer=viewer)
         return FacetsResult(
             filters=filters,
-            total_documents=self.documents.listing(filters, limit=1).total,
+            total_documents=self.documents.listing(filters, limit=1, viewer=viewer).total,
             states=facet_values(counts["states"]),
             sectors=facet_values(counts["sector"]),
             types=facet_values(counts["type"]),
@@ -213,11 +224,12 @@ class AssistantService:
         top_k: int,
         filters: SearchFilters | None = None,
         base_url: str | None = None,
+        viewer: Viewer | None = None,
     ) -> SimilarResult:
         """Documents most like ``document_id``, each with its closest passage's snippet and citation."""
-        record = self._record(document_id)
+        record = self._record(document_id, viewer)
         items: list[SimilarPractice] = []
-        for result in self.documents.similar(record, top_k=top_k, filters=filters):
+        for result in self.documents.similar(record, top_k=top_k, filters=filters, viewer=viewer):
             other = self.catalog.get_document(result.document_id)
             best = result.passages[0] if result.passages else None
             facts = DocumentFacts.model_validate(result, from_attributes=True)

@@ -17,7 +17,7 @@ index statistics (``kb stats``) and never the facets a reader sees.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from search.schemas import FacetValue, SearchFilters
@@ -26,7 +26,7 @@ FACETS = ("states", "sector", "type", "year")
 FacetCounts = dict[str, dict[str, int]]
 
 _RESET: dict[str, dict[str, Any]] = {
-    "states": {"states": []},
+    "states": {"states": [], "national": False},  # "All India" is one more choice of the states facet
     "sector": {"sector": None},
     "type": {"type": None},
     "year": {"year_from": None, "year_to": None},
@@ -36,13 +36,16 @@ _RESET: dict[str, dict[str, Any]] = {
 class CountingCatalog(Protocol):
     """What :func:`catalog_counts` needs of the catalog: counts per value in SQL, under filters."""
 
-    def facet_counts(self, column: str, **filters: Any) -> dict[str, int]: ...
+    def facet_counts(
+        self, column: str, *, visible_to: Sequence[str] | None = None, **filters: Any
+    ) -> dict[str, int]: ...
 
 
 def catalog_filters(filters: SearchFilters) -> dict[str, Any]:
     """``filters`` as the catalog's keyword arguments (``list_documents``, ``facet_counts``)."""
     return {
         "states": filters.states,
+        "national": filters.national,
         "sector": filters.sector.value if filters.sector else None,
         "type": filters.type.value if filters.type else None,
         "year_from": filters.year_from,
@@ -59,11 +62,20 @@ def filtered_on(filters: SearchFilters, facet: str) -> bool:
     """Whether ``filters`` narrow ``facet`` (only those facets need a disjunctive recount)."""
     if facet == "year":
         return bool(filters.year_from or filters.year_to)
+    if facet == "states":
+        return bool(filters.states or filters.national)
     return bool(getattr(filters, facet))
 
 
-def catalog_counts(catalog: CountingCatalog, filters: SearchFilters, *, disjunctive: bool = False) -> FacetCounts:
-    """Active documents per value of each facet, counted by the catalog in SQL.
+def catalog_counts(
+    catalog: CountingCatalog,
+    filters: SearchFilters,
+    *,
+    disjunctive: bool = False,
+    visible_to: Sequence[str] | None = None,
+) -> FacetCounts:
+    """Active documents per value of each facet, counted by the catalog in SQL (``visible_to`` as in
+    :meth:`~kb.catalog.documents.DocumentCatalog.list_documents`).
 
     ``disjunctive``: each facet is counted as if it were not filtered on (the states list still shows
     Kerala's documents while Haryana is chosen, so a reader can add Kerala); the other filters apply.
@@ -71,7 +83,7 @@ def catalog_counts(catalog: CountingCatalog, filters: SearchFilters, *, disjunct
     counts: FacetCounts = {}
     for facet in FACETS:
         scope = relaxed(filters, facet) if disjunctive else filters
-        counts[facet] = catalog.facet_counts(facet, **catalog_filters(scope))
+        counts[facet] = catalog.facet_counts(facet, visible_to=visible_to, **catalog_filters(scope))
     return counts
 
 

@@ -226,10 +226,15 @@ class PassageRetriever:
     def warm_up(self) -> None:
         self.counter.warm_up()
 
-    def retrieve(self, request: RetrieveRequest, *, base_url: str | None = None) -> RetrieveResponse:
-        """Passages for ``request``; citation links start with ``base_url`` unless KB_PUBLIC_URL is set."""
+    def retrieve(
+        self, request: RetrieveRequest, *, base_url: str | None = None, restrict: dict[str, Any] | None = None
+    ) -> RetrieveResponse:
+        """Passages for ``request``; citation links start with ``base_url`` unless KB_PUBLIC_URL is set.
+
+        ``restrict``: what the caller may read (:meth:`search.services.access.Viewer.store_condition`).
+        """
         text = self.searcher.check_query(request.query)
-        hits = self.searcher.candidates(text, request.filters)
+        hits = self.searcher.candidates(text, request.filters, restrict=restrict)
         blocks: list[str] = []
         passages: list[RetrievedPassage] = []
         used = 0

@@ -39,6 +39,13 @@ CANDIDATE_CHUNKS = 100  # fused chunk hits considered per query before grouping
 PASSAGES_PER_DOCUMENT = 3
 
 
+def both(first: dict[str, Any] | None, second: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Two store conditions ANDed (either may be None)."""
+    if first is None or second is None:
+        return first or second
+    return {"operator": "AND", "conditions": [first, second]}
+
+
 def mostly_latin(text: str) -> bool:
     """True when most letters of ``text`` are Latin script (what the English dense model can read)."""
     letters = [c for c in text if c.isalpha()]
@@ -96,10 +103,14 @@ class Searcher:
 
     # -- search --------------------------------------------------------------------------------------
 
-    def search(self, request: SearchRequest) -> SearchResponse:
-        """One page of documents for the query, with facets over all candidate documents."""
+    def search(self, request: SearchRequest, *, restrict: dict[str, Any] | None = None) -> SearchResponse:
+        """One page of documents for the query, with facets over all candidate documents.
+
+        ``restrict`` is a store condition ANDed with the request's filters: what the caller may read
+        (:meth:`search.services.access.Viewer.store_condition`); None restricts nothing.
+        """
         text = self.check_query(request.query)
-        hits = self.candidates(text, request.filters, mode=request.mode)
+        hits = self.candidates(text, request.filters, mode=request.mode, restrict=restrict)
         groups = self._group(hits)
         terms = query_terms(text)
         page = groups[request.offset : request.offset + request.top_k]
@@ -111,23 +122,35 @@ class Searcher:
         )
 
     def candidates(
-        self, text: str, filters: SearchFilters, *, mode: str = "hybrid", limit: int = CANDIDATE_CHUNKS
+        self,
+        text: str,
+        filters: SearchFilters,
+        *,
+        mode: str = "hybrid",
+        limit: int = CANDIDATE_CHUNKS,
+        restrict: dict[str, Any] | None = None,
     ) -> list[ScoredChunk]:
-        """Fused chunk hits (best first) for ``text`` under ``filters``."""
+        """Fused chunk hits (best first) for ``text`` under ``filters`` and ``restrict``."""
         sparse = self.sparse_query(text) if mode in ("hybrid", "sparse") else None
         english_only = not self.settings.dense_model_is_multilingual
         if mode == "hybrid" and sparse is not None and english_only and not mostly_latin(text):
             # all-MiniLM-L6-v2 is English-only: for a Hindi (Devanagari) query its vector is noise that
             # would outvote exact term matches, so BM25 decides; the dense list is the fallback.
             # (multilingual-e5-small reads Hindi: with it the query is fused as usual.)
-            hits = self.query_vectors(None, sparse, filters, limit)
+            hits = self.query_vectors(None, sparse, filters, limit, restrict=restrict)
             if hits:
                 return hits
         dense = self.embed_query(text) if mode in ("hybrid", "dense") else None
-        return self.query_vectors(dense, sparse, filters, limit)
+        return self.query_vectors(dense, sparse, filters, limit, restrict=restrict)
 
     def query_vectors(
-        self, dense: list[float] | None, sparse: SparseVector | None, filters: SearchFilters, limit: int
+        self,
+        dense: list[float] | None,
+        sparse: SparseVector | None,
+        filters: SearchFilters,
+        limit: int,
+        *,
+        restrict: dict[str, Any] | None = None,
     ) -> list[ScoredChunk]:
         """Chunk hits for already-embedded query vectors, fused as the settings say (reuse the vectors
         across several filter scopes instead of embedding the query again)."""
@@ -135,12 +158,14 @@ class Searcher:
         documents = self.retriever.run(
             query_embedding=dense,
             query_sparse_embedding=sparse_embedding,
-            filters=filters.to_store_filter(),
+            filters=both(filters.to_store_filter(), restrict),
             top_k=limit,
         )["documents"]
         return [ScoredChunk(document=d, score=float(d.score or 0.0)) for d in documents]
 
-    def disjunctive_counts(self, text: str, filters: SearchFilters, current: FacetCounts) -> FacetCounts:
+    def disjunctive_counts(
+        self, text: str, filters: SearchFilters, current: FacetCounts, *, restrict: dict[str, Any] | None = None
+    ) -> FacetCounts:
         """Facet counts for a results page: ``current`` (the search's own counts) for facets without a
         filter; each filtered facet recounted among the candidates of the query without that filter,
         so a reader who chose Haryana still sees how many Kerala documents match. The query is
@@ -152,12 +177,18 @@ class Searcher:
             return counts
         dense, sparse = self.embed_query(text), self.sparse_query(text)
         for facet in open_facets:
-            counts[facet] = self._counts(self.query_vectors(dense, sparse, relaxed(filters, facet), CANDIDATE_CHUNKS))[
-                facet
-            ]
+            hits = self.query_vectors(dense, sparse, relaxed(filters, facet), CANDIDATE_CHUNKS, restrict=restrict)
+            counts[facet] = self._counts(hits)[facet]
         return counts
 
-    def similar(self, document_id: str, *, top_k: int = 5, filters: SearchFilters | None = None) -> list[SearchResult]:
+    def similar(
+        self,
+        document_id: str,
+        *,
+        top_k: int = 5,
+        filters: SearchFilters | None = None,
+        restrict: dict[str, Any] | None = None,
+    ) -> list[SearchResult]:
         """Documents most like ``document_id``, using its own chunk vectors (mean), excluding itself."""
         chunks = self.store.scroll(
             {"field": "meta.document_id", "operator": "==", "value": document_id}, with_vectors=True
@@ -171,7 +202,7 @@ class Searcher:
         scope = filters or SearchFilters()
         plan = QueryPlan(
             dense=centroid,
-            filters=scope.to_store_filter(exclude_document=document_id),
+            filters=both(scope.to_store_filter(exclude_document=document_id), restrict),
             limit=CANDIDATE_CHUNKS,
             prefetch_limit=CANDIDATE_CHUNKS,
         )

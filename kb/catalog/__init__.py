@@ -27,10 +27,12 @@ from kb.catalog.records import (
     KeyRecord,
     KnowledgeRequestRecord,
     RequestMessage,
+    SubmissionRecord,
     SubmissionSummary,
     VersionRecord,
 )
 from kb.catalog.requests import RequestCatalog
+from kb.catalog.reviews import SubmissionCatalog
 from kb.catalog.schema import open_database
 from kb.catalog.tables import properties
 from kb.errors import ConfigError
@@ -45,12 +47,15 @@ __all__ = [
     "KeyRecord",
     "KnowledgeRequestRecord",
     "RequestMessage",
+    "SubmissionRecord",
     "SubmissionSummary",
     "VersionRecord",
 ]
 
 
-class Catalog(DocumentCatalog, KeyCatalog, JobCatalog, AdoptionCatalog, RequestCatalog, DeliveryCatalog):
+class Catalog(
+    DocumentCatalog, KeyCatalog, JobCatalog, SubmissionCatalog, AdoptionCatalog, RequestCatalog, DeliveryCatalog
+):
     """All catalog operations over one database.
 
     ``target`` is a SQLAlchemy URL (``postgresql+psycopg://...``, ``sqlite:///...``) or the path of

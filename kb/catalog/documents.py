@@ -57,12 +57,18 @@ class DocumentCatalog:
         type: str | None = None,
         year_from: int | None = None,
         year_to: int | None = None,
+        national: bool = False,
         include_withdrawn: bool = False,
+        visible_to: Sequence[str] | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[DocumentRecord], int]:
-        """A page of documents matching the filters, newest first, and the total count."""
-        where = _filters(states, sector, type, year_from, year_to)
+        """A page of documents matching the filters, newest first, and the total count.
+
+        ``visible_to`` leaves restricted documents out: None keeps every document (trusted callers),
+        a list keeps public ones plus the restricted documents of those states (empty: public only).
+        """
+        where = _filters(states, sector, type, year_from, year_to, national=national) + _visible(visible_to)
         if not include_withdrawn:
             where.append(_ACTIVE)
         total = int(self.db.scalar(sa.select(sa.func.count()).select_from(documents).where(*where)) or 0)
@@ -296,11 +302,12 @@ class DocumentCatalog:
             "chunks": int(chunks or 0),
         }
 
-    def facet_counts(self, column: str, **filters: Any) -> dict[str, int]:
+    def facet_counts(self, column: str, *, visible_to: Sequence[str] | None = None, **filters: Any) -> dict[str, int]:
         """Active documents per value of ``type``, ``sector``, ``year`` or ``states``.
 
         ``filters`` are :meth:`list_documents`' (``states``, ``sector``, ``type``, ``year_from``,
-        ``year_to``), so the counts describe the same documents a listing would show.
+        ``year_to``, ``national``) and ``visible_to`` too, so the counts describe the same documents a listing
+        would show: a restricted document is not even counted for a caller who may not read it.
         """
         if column == "states":
             value: sa.ColumnElement[Any] = document_states.c.state
@@ -315,7 +322,8 @@ class DocumentCatalog:
             filters.get("type"),
             filters.get("year_from"),
             filters.get("year_to"),
-        )
+            national=bool(filters.get("national")),
+        ) + _visible(visible_to)
         statement = (
             sa.select(value.label("value"), sa.func.count().label("count"))
             .select_from(source)
@@ -360,13 +368,27 @@ class DocumentCatalog:
 
 
 def _filters(
-    states: Sequence[str], sector: str | None, type: str | None, year_from: int | None, year_to: int | None
+    states: Sequence[str],
+    sector: str | None,
+    type: str | None,
+    year_from: int | None,
+    year_to: int | None,
+    *,
+    national: bool = False,
 ) -> list[sa.ColumnElement[bool]]:
-    """The WHERE terms of a listing: any of ``states`` (through document_states), sector, type, years."""
+    """The WHERE terms of a listing: any of ``states`` (through document_states), sector, type, years.
+
+    ``national``: documents that name no state ("All India"); with ``states``, those states or none.
+    """
     where: list[sa.ColumnElement[bool]] = []
-    if states:  # an alias: the states facet joins document_states itself, which must not correlate
-        listed = document_states.alias("listed_states")
-        where.append(sa.exists().where(listed.c.document_id == documents.c.id, listed.c.state.in_(list(states))))
+    # aliases: the states facet joins document_states itself, which must not correlate
+    listed = document_states.alias("listed_states")
+    of_states = sa.exists().where(listed.c.document_id == documents.c.id, listed.c.state.in_(list(states)))
+    of_none = ~sa.exists().where(listed.c.document_id == documents.c.id)
+    if states and national:
+        where.append(sa.or_(of_states, of_none))
+    elif states or national:
+        where.append(of_states if states else of_none)
     if sector:
         where.append(documents.c.sector == sector)
     if type:
@@ -376,3 +398,15 @@ def _filters(
     if year_to is not None:
         where.append(documents.c.year <= year_to)
     return where
+
+
+def _visible(visible_to: Sequence[str] | None) -> list[sa.ColumnElement[bool]]:
+    """The WHERE term that keeps out restricted documents of states outside ``visible_to``."""
+    if visible_to is None:
+        return []
+    public = documents.c.visibility != "restricted"
+    if not visible_to:
+        return [public]
+    own = document_states.alias("own_states")
+    mine = sa.exists().where(own.c.document_id == documents.c.id, own.c.state.in_(list(visible_to)))
+    return [sa.or_(public, mine)]

@@ -284,3 +284,39 @@ class SubmissionSummary:
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> SubmissionSummary:
         return _from_row(cls, row, json_columns=("states",))
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """A new document or version waiting for (or decided by) a curator; never indexed itself."""
+
+    id: str
+    document_id: str
+    kind: str  # create | update
+    status: str  # submitted | changes_requested | rejected | approved | published | superseded
+    key_id: str | None
+    title: str
+    states: list[str]
+    visibility: str
+    blob_sha256: str
+    filename: str
+    request: dict[str, Any]
+    metadata: dict[str, Any]
+    preview: list[dict[str, Any]]
+    warnings: list[str]
+    note: str | None
+    decided_by: str | None
+    decided_at: str | None
+    job_id: str | None
+    publish_job_id: str | None
+    created_at: str
+    updated_at: str
+
+    @property
+    def open(self) -> bool:
+        """Still waiting: for a curator (submitted) or for its owner (changes requested)."""
+        return self.status in ("submitted", "changes_requested")
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> SubmissionRecord:
+        return _from_row(cls, row, json_columns=("states", "request", "metadata", "preview", "warnings"))

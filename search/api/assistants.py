@@ -17,6 +17,7 @@ from typing import Any
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from kb.catalog import KeyRecord
 from kb.errors import AuthError, KBError
 from search.api.problems import problem
 from search.assistant import AssistantService, start_assistant
@@ -38,16 +39,19 @@ class McpEndpoint:
         if transport is None:
             await problem(503, "Not ready", "the MCP endpoint is starting; retry in a moment")(scope, receive, send)
             return
-        if state.settings.require_key_for_read:
-            try:
-                _check_key(scope, state)
-            except KBError as exc:
-                await _refusal(exc)(scope, receive, send)
-                return
+        try:
+            key = _check_key(scope, state)
+        except KBError as exc:
+            await _refusal(exc)(scope, receive, send)
+            return
+        # the tools read it through the request (search.mcp.tools.request_viewer): a key of a state
+        # also finds that state's restricted documents, as on /v1
+        scope.setdefault("state", {})["kb_key"] = key
         await transport(scope, receive, send)
 
 
-def _check_key(scope: Scope, state: Any) -> None:
+def _check_key(scope: Scope, state: Any) -> KeyRecord | None:
+    """The caller's key (None without one); a wrong key is refused even when reading needs none."""
     headers = dict(scope.get("headers") or [])
     client = scope.get("client")
     key = authenticate(
@@ -56,8 +60,9 @@ def _check_key(scope: Scope, state: Any) -> None:
         client=client[0] if client else None,  # failed keys are limited per address, as on /v1
         failures_per_minute=state.settings.auth_failures_per_minute,
     )
-    if key is None:
+    if key is None and state.settings.require_key_for_read:
         raise AuthError("this knowledge base requires an API key: send 'Authorization: Bearer <key>'")
+    return key
 
 
 def _refusal(exc: KBError) -> Any:

@@ -190,7 +190,13 @@ class DocumentDetail(BaseModel):
     title: str
     status: str
     version: int
-    metadata: dict[str, Any] = Field(description="All metadata fields, including extra ones.")
+    metadata: dict[str, Any] = Field(
+        description="All metadata fields, including extra ones. `contact` (officials' names, emails, phones) is "
+        "null unless the request carries an API key."
+    )
+    contact_available: bool = Field(
+        description="Whether the document names a contact: without a key it is hidden, ask with one to see it."
+    )
     sections: list[SectionOut]
     versions: list[VersionOut]
     url: str

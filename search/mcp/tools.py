@@ -26,6 +26,7 @@ from search.assistant import DEFAULT_DOCUMENT_TOKENS, AssistantService, Document
 from search.mcp.text import render_document, render_facets, render_passages, render_similar
 from search.passages import DEFAULT_MAX_PASSAGES, DEFAULT_MAX_TOKENS, MAX_MAX_TOKENS, MIN_MAX_TOKENS, RetrieveResponse
 from search.schemas import SearchFilters
+from search.services.access import Viewer
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -78,6 +79,19 @@ def request_base(ctx: Context[Any, Any]) -> str | None:
     return str(request.base_url) if isinstance(request, Request) else None
 
 
+def request_viewer(ctx: Context[Any, Any] | None) -> Viewer:
+    """Who is calling: the key ``/mcp`` verified for this HTTP request (see search.api.assistants),
+    else an anonymous reader (stdio, or HTTP without a key): public documents only."""
+    if ctx is None:
+        return Viewer.anonymous()
+    try:
+        request = ctx.request_context.request
+    except ValueError:
+        return Viewer.anonymous()
+    key = getattr(request.state, "kb_key", None) if isinstance(request, Request) else None
+    return Viewer.of(key)
+
+
 def _call(action: Callable[[], T], render: Callable[[T], str]) -> CallToolResult:
     """Run ``action``; our errors become tool errors with their message (the model can act on it)."""
     try:
@@ -119,9 +133,10 @@ class AssistantTools:
         per part. Use filters only when the user limits the scope; list_facets shows valid values. To
         read more of a document, call get_document with its document_id.
         """
-        scope, base = filters or SearchFilters(), request_base(ctx)
+        scope, base, viewer = filters or SearchFilters(), request_base(ctx), request_viewer(ctx)
         return _call(
-            lambda: self.service.search(query, scope, max_passages, max_tokens, base_url=base), render_passages
+            lambda: self.service.search(query, scope, max_passages, max_tokens, base_url=base, viewer=viewer),
+            render_passages,
         )
 
     def get_document(
@@ -137,19 +152,24 @@ class AssistantTools:
         by heading without text (omitted=true); call again with `section` set to words from their
         heading to read them. Use the document_id from a search_practices citation.
         """
-        base = request_base(ctx)
+        base, viewer = request_base(ctx), request_viewer(ctx)
         return _call(
-            lambda: self.service.document(document_id, section=section, max_tokens=max_tokens, base_url=base),
+            lambda: self.service.document(
+                document_id, section=section, max_tokens=max_tokens, base_url=base, viewer=viewer
+            ),
             render_document,
         )
 
-    def list_facets(self, filters: FiltersArg = None) -> Annotated[CallToolResult, FacetsResult]:
+    def list_facets(
+        self, ctx: Context[Any, Any], filters: FiltersArg = None
+    ) -> Annotated[CallToolResult, FacetsResult]:
         """List what the practice exchange holds: document counts by state/UT, sector, type and year.
 
         Use it to pick valid filter values for search_practices, or to answer questions such as which
         states have published MoUs. Optional filters narrow the counts (e.g. sectors of one state).
         """
-        return _call(lambda: self.service.facets(filters or SearchFilters()), render_facets)
+        viewer = request_viewer(ctx)
+        return _call(lambda: self.service.facets(filters or SearchFilters(), viewer=viewer), render_facets)
 
     def find_similar_practices(
         self,
@@ -163,7 +183,8 @@ class AssistantTools:
         Returns documents best first, excluding the given one, each with a snippet of its closest
         passage and a citation. Filters narrow the results (e.g. states=['Kerala'] or type='mou').
         """
-        base = request_base(ctx)
+        base, viewer = request_base(ctx), request_viewer(ctx)
         return _call(
-            lambda: self.service.similar(document_id, top_k=top_k, filters=filters, base_url=base), render_similar
+            lambda: self.service.similar(document_id, top_k=top_k, filters=filters, base_url=base, viewer=viewer),
+            render_similar,
         )

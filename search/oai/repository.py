@@ -150,6 +150,6 @@ class Repository:
 
     @staticmethod
     def _exposed(record: DocumentRecord) -> bool:
-        if record.metadata.get("visibility") == "restricted":  # for the state's keys only, never harvested
+        if record.restricted or record.metadata.get("visibility") == "restricted":  # never harvested
             return False
         return record.status in LIVE_STATUSES or record.status in DELETED_STATUSES

@@ -22,6 +22,8 @@ import threading
 import time
 from typing import Any, BinaryIO
 
+from ingest.prepare import PreparedDocument
+from ingest.quality import document_warnings
 from ingest.service import Ingestor
 from kb.blobs import open_blob_store
 from kb.catalog import Catalog, JobRecord, KeyRecord
@@ -116,8 +118,14 @@ class JobRunner:
         upload: BinaryIO | None = None,
         data: bytes | None = None,
         blob_sha256: str | None = None,
+        review: bool = False,
+        submission_id: str | None = None,
     ) -> JobRecord:
         """Store the original and queue a job for it; ``document_id`` makes it a new version.
+
+        ``review``: the job converts and checks the upload, then records a submission for a curator
+        instead of publishing (:mod:`kb.catalog.reviews`). ``submission_id``: this job publishes that
+        approved submission, which is marked published when the job is done.
 
         Exactly one of ``upload`` (a file object, streamed in pieces), ``data`` or ``blob_sha256`` (an
         original already stored, for a metadata-only update). Blocking disk I/O: call it off the
@@ -153,6 +161,8 @@ class JobRunner:
                     "may_take_over": bool(key and key.is_admin),
                     "document_id": document_id,
                     "must_be_new": document_id is None,
+                    "review": review,
+                    "submission_id": submission_id,
                 },
                 filename=filename,
             )
@@ -206,6 +216,9 @@ class JobRunner:
         deadline = time.monotonic() + self.settings.job_timeout_s
         try:
             data = self.blobs.get(job.blob_sha256 or "")
+            if request.get("review"):
+                self._submit_for_review(job, data, deadline)
+                return
             record, outcome = self.ingestor.ingest_upload(
                 data,
                 filename=str(request.get("filename") or "upload.txt"),
@@ -231,14 +244,89 @@ class JobRunner:
             else:
                 self._fail(job, message)
         else:
+            if request.get("submission_id"):
+                self.catalog.mark_published(str(request["submission_id"]), version=record.current_version)
             self.catalog.finish_job(
-                job.id, status="done", document_id=record.id, outcome=outcome, version=record.current_version
+                job.id,
+                status="done",
+                document_id=record.id,
+                outcome=outcome,
+                version=record.current_version,
+                warnings=document_warnings(self.catalog, record),  # what the contributor should look at
             )
             self.finished["done"] += 1
+
+    def _submit_for_review(self, job: JobRecord, data: bytes, deadline: float) -> None:
+        """Convert and check the upload as publishing would, then keep it for a curator: nothing is
+        indexed, so no read path can show it before it is approved."""
+        request = job.request
+        prepared = self.ingestor.prepare_upload(
+            data,
+            filename=str(request.get("filename") or "upload.txt"),
+            raw_meta=dict(request.get("raw_meta") or {}),
+            owner_key_id=request.get("owner_key_id"),
+            may_take_over=bool(request.get("may_take_over")),
+            document_id=request.get("document_id"),
+            must_be_new=bool(request.get("must_be_new")),
+            deadline=deadline,
+        )
+        warnings = review_warnings(prepared)
+        submission = self.catalog.create_submission(
+            document_id=prepared.meta.id,
+            kind="update" if request.get("document_id") else "create",
+            key_id=request.get("owner_key_id"),
+            actor=str(request.get("actor") or "system"),
+            title=prepared.meta.title,
+            states=prepared.meta.states,
+            visibility=prepared.meta.visibility.value,
+            blob_sha256=job.blob_sha256 or prepared.blob_sha256,
+            filename=prepared.filename,
+            request={**request, "review": False},
+            metadata=prepared.meta.to_payload(),
+            preview=preview_of(prepared),
+            warnings=warnings,
+            job_id=job.id,
+        )
+        self.catalog.finish_job(
+            job.id,
+            status="done",
+            document_id=submission.document_id,
+            outcome="submitted",
+            submission_id=submission.id,
+            review_url=f"/v1/submissions/{submission.id}",
+            warnings=warnings,
+        )
+        self.finished["done"] += 1
 
     def _fail(self, job: JobRecord, message: str) -> None:
         self.catalog.finish_job(job.id, status="failed", error=message)
         self.finished["failed"] += 1
+
+
+PREVIEW_CHARS = 400_000  # what a reviewer reads of a submission; the original is always downloadable
+
+
+def preview_of(prepared: PreparedDocument) -> list[dict[str, Any]]:
+    """The converted sections a curator reads in the queue (capped: a 500-page scan stays a download)."""
+    sections: list[dict[str, Any]] = []
+    room = PREVIEW_CHARS
+    for section in prepared.converted.sections:
+        if room <= 0:
+            break
+        text = section.text[:room]
+        room -= len(text)
+        sections.append({"heading_path": list(section.heading_path), "page": section.page, "text": text})
+    return sections
+
+
+def review_warnings(prepared: PreparedDocument) -> list[str]:
+    """What a contributor and a curator should see about a submission: the practice-record checks
+    (missing sections of the agreed case-study shape, no owner or contact) when they are available."""
+    try:
+        from ingest.quality import practice_warnings  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return []
+    return list(practice_warnings(prepared.meta, prepared.converted.sections))
 
 
 def _size_of(upload: BinaryIO | None) -> int:

@@ -39,6 +39,7 @@ from kb.metadata import (
     split_front_matter,
 )
 from kb.settings import Settings
+from search.services.reviews import needs_review
 
 if TYPE_CHECKING:
     from search.operations.jobs import JobRunner
@@ -121,6 +122,10 @@ def validate(data: bytes, filename: str, raw: dict[str, Any], *, max_bytes: int)
 def check_states(key: KeyRecord, meta: DocumentMetadata) -> None:
     if key.is_admin:
         return
+    if not key.may_contribute:
+        raise ForbiddenError(
+            f"a {key.role} key reads, records adoptions and asks questions; sending documents needs a contributor key"
+        )
     if not meta.states:
         raise ForbiddenError(f"set `states` in the metadata; this key may contribute for {', '.join(key.states)}")
     outside = [s for s in meta.states if s not in key.states]
@@ -138,6 +143,11 @@ def check_owner(key: KeyRecord, record: DocumentRecord) -> None:
 def check_new_id(catalog: Catalog, key: KeyRecord, document_id: str) -> None:
     """POST never overwrites: an active id needs PUT; a withdrawn id only comes back for its owner."""
     existing = catalog.get_document(document_id)
+    pending = catalog.open_submission(document_id)
+    if pending is not None and not key.is_admin and pending.key_id != key.id:
+        raise ConflictError(
+            f"the id '{document_id}' is taken by a document another contributor sent for review; choose another id"
+        )
     if existing is None:
         return
     if existing.active:
@@ -188,7 +198,12 @@ class Contributions:
     def submit(self, key: KeyRecord, draft: Draft) -> JobRecord:
         """Queue a checked new document (may raise ``BusyError`` when the queue is full)."""
         return self.jobs.submit(
-            data=draft.data, filename=draft.filename, raw_meta=draft.raw, key=key, expected_id=draft.meta.id
+            data=draft.data,
+            filename=draft.filename,
+            raw_meta=draft.raw,
+            key=key,
+            expected_id=draft.meta.id,
+            review=needs_review(self.settings, key),
         )
 
     def create(self, key: KeyRecord, *, upload: BinaryIO, filename: str, metadata: str) -> JobRecord:
@@ -216,14 +231,26 @@ class Contributions:
             )
             check_states(key, validate(stored, filename, raw, max_bytes=self.max_metadata_bytes))
             return self.jobs.submit(
-                blob_sha256=current.blob_sha256, filename=filename, raw_meta=raw, key=key, document_id=record.id
+                blob_sha256=current.blob_sha256,
+                filename=filename,
+                raw_meta=raw,
+                key=key,
+                document_id=record.id,
+                review=needs_review(self.settings, key),
             )
         filename = upload_name(filename, current.filename)
         data = self.read(upload, filename)
         meta = validate(data, filename, raw, max_bytes=self.max_metadata_bytes)
         check_states(key, meta)
         check_content(data, filename)
-        return self.jobs.submit(data=data, filename=filename, raw_meta=raw, key=key, document_id=record.id)
+        return self.jobs.submit(
+            data=data,
+            filename=filename,
+            raw_meta=raw,
+            key=key,
+            document_id=record.id,
+            review=needs_review(self.settings, key),
+        )
 
     def withdraw(self, key: KeyRecord, document_id: str) -> DocumentRecord:
         """``DELETE /v1/documents/{id}``: out of search at once; kept in the catalog and the audit log."""

@@ -4,6 +4,9 @@
 browse, document), the MCP tools (through :class:`~search.assistant.AssistantService`) and ``kb`` all
 read through :class:`Documents`, so one rule decides what each of them shows:
 
+- every method takes the caller as a :class:`~search.services.access.Viewer` (default: anonymous,
+  so a front door that forgets to say who is calling shows only what the public may see); a
+  restricted document is missing (the words for an unknown id) for callers not of its states;
 - a withdrawn document is gone for readers (NotFoundError); admins still see it over the API. Each
   front door words the refusal its own way (``missing=`` / ``withdrawn=`` templates with ``{id}``),
   the rule is the same;
@@ -28,6 +31,7 @@ from kb.settings import Settings
 from search.facets import FacetCounts, as_facets, catalog_counts, catalog_filters
 from search.retrieval import Searcher
 from search.schemas import FacetValue, SearchFilters, SearchRequest, SearchResponse, SearchResult
+from search.services.access import Viewer
 
 MISSING = "no document with id '{id}'"
 WITHDRAWN = "document '{id}' was withdrawn"
@@ -68,20 +72,30 @@ class Documents:
     # -- one document ---------------------------------------------------------------------------------
 
     def get(
-        self, document_id: str, key: KeyRecord | None = None, *, missing: str = MISSING, withdrawn: str = WITHDRAWN
+        self,
+        document_id: str,
+        key: KeyRecord | Viewer | None = None,
+        *,
+        missing: str = MISSING,
+        withdrawn: str = WITHDRAWN,
     ) -> DocumentRecord:
-        """The document if this caller may read it: withdrawn ones only for admin keys."""
+        """The document if this caller may read it: withdrawn ones only for admin keys, restricted
+        ones only for keys of their states (others are told it does not exist)."""
+        viewer = as_viewer(key)
         record = self.catalog.get_document(document_id)
-        if record is None:
+        if record is None or not viewer.may_read(record):
             raise NotFoundError(missing.format(id=document_id))
-        if not record.active and not (key is not None and key.is_admin):
+        if not record.active and not viewer.sees_all:
             raise NotFoundError(withdrawn.format(id=document_id))
         return record
 
-    def readable(self, document_id: str) -> DocumentRecord | None:
-        """An active document, or None (links between documents show a missing one as plain text)."""
+    def readable(self, document_id: str, viewer: Viewer | None = None) -> DocumentRecord | None:
+        """An active document this caller may read, or None (links between documents show a missing
+        one as plain text)."""
         record = self.catalog.get_document(document_id)
-        return record if record is not None and record.active else None
+        if record is None or not record.active or not as_viewer(viewer).may_read(record):
+            return None
+        return record
 
     def sections(self, record: DocumentRecord) -> list[Section]:
         return self.catalog.sections(record.id)
@@ -101,39 +115,63 @@ class Documents:
         )
 
     def similar(
-        self, record: DocumentRecord, *, top_k: int = 5, filters: SearchFilters | None = None
+        self,
+        record: DocumentRecord,
+        *,
+        top_k: int = 5,
+        filters: SearchFilters | None = None,
+        viewer: Viewer | None = None,
     ) -> list[SearchResult]:
         """Documents closest to ``record`` by meaning (its own vectors), excluding itself."""
-        return self.searcher.similar(record.id, top_k=top_k, filters=filters)
+        restrict = as_viewer(viewer).store_condition()
+        return self.searcher.similar(record.id, top_k=top_k, filters=filters, restrict=restrict)
 
     # -- many documents -------------------------------------------------------------------------------
 
-    def listing(self, filters: SearchFilters, *, limit: int, offset: int = 0) -> DocumentPage:
-        """A page of active documents matching ``filters``, newest first."""
-        records, total = self.catalog.list_documents(**catalog_filters(filters), limit=limit, offset=offset)
+    def listing(
+        self, filters: SearchFilters, *, limit: int, offset: int = 0, viewer: Viewer | None = None
+    ) -> DocumentPage:
+        """A page of active documents matching ``filters`` that this caller may read, newest first."""
+        records, total = self.catalog.list_documents(
+            **catalog_filters(filters), visible_to=as_viewer(viewer).catalog_states(), limit=limit, offset=offset
+        )
         return DocumentPage(records=records, total=total)
 
-    def active_total(self) -> int:
-        """How many documents are shared (active) in all."""
-        return self.catalog.counts()["documents"]
+    def active_total(self, viewer: Viewer | None = None) -> int:
+        """How many documents are shared (active) in all, of those this caller may read."""
+        states = as_viewer(viewer).catalog_states()
+        if states is None:
+            return self.catalog.counts()["documents"]
+        return self.catalog.list_documents(visible_to=states, limit=1)[1]
 
-    def counts(self, filters: SearchFilters, *, disjunctive: bool = False) -> FacetCounts:
+    def counts(self, filters: SearchFilters, *, disjunctive: bool = False, viewer: Viewer | None = None) -> FacetCounts:
         """Active documents per facet value under ``filters`` (SQL in the catalog; see search.facets)."""
-        return catalog_counts(self.catalog, filters, disjunctive=disjunctive)
+        visible_to = as_viewer(viewer).catalog_states()
+        return catalog_counts(self.catalog, filters, disjunctive=disjunctive, visible_to=visible_to)
 
-    def facets(self, filters: SearchFilters, query: str | None = None) -> dict[str, list[FacetValue]]:
+    def facets(
+        self, filters: SearchFilters, query: str | None = None, *, viewer: Viewer | None = None
+    ) -> dict[str, list[FacetValue]]:
         """``/v1/facets``: counts among a query's candidates when ``query`` is given, else the catalog's."""
         if query and query.strip():
-            return self.search(SearchRequest(query=query, top_k=1, filters=filters)).facets
-        return as_facets(self.counts(filters))
+            return self.search(SearchRequest(query=query, top_k=1, filters=filters), viewer=viewer).facets
+        return as_facets(self.counts(filters, viewer=viewer))
 
     # -- search ---------------------------------------------------------------------------------------
 
-    def search(self, request: SearchRequest) -> SearchResponse:
-        """One page of results with facet counts among all candidate documents."""
-        return self.searcher.search(request)
+    def search(self, request: SearchRequest, *, viewer: Viewer | None = None) -> SearchResponse:
+        """One page of results with facet counts among all candidate documents this caller may read."""
+        return self.searcher.search(request, restrict=as_viewer(viewer).store_condition())
 
-    def result_counts(self, response: SearchResponse, filters: SearchFilters) -> FacetCounts:
+    def result_counts(
+        self, response: SearchResponse, filters: SearchFilters, *, viewer: Viewer | None = None
+    ) -> FacetCounts:
         """The counts a results page shows beside ``response``: disjunctive for the filtered facets."""
         current = {facet: {v.value: v.count for v in values} for facet, values in response.facets.items()}
-        return self.searcher.disjunctive_counts(response.query, filters, current)
+        restrict = as_viewer(viewer).store_condition()
+        return self.searcher.disjunctive_counts(response.query, filters, current, restrict=restrict)
+
+
+def as_viewer(who: KeyRecord | Viewer | None) -> Viewer:
+    """A caller given as a key (or nobody) as a :class:`Viewer`."""
+    return who if isinstance(who, Viewer) else Viewer.of(who)

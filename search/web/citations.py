@@ -18,9 +18,10 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from kb.catalog import Catalog, DocumentRecord
-from kb.errors import AuthError, NotFoundError
+from kb.errors import AuthError
 from kb.settings import Settings
 from search.services.describe import REPOSITORY_NAME, Description, describe
+from search.services.documents import Documents
 from search.web.render import TEMPLATES, page
 
 router = APIRouter(include_in_schema=False)
@@ -31,13 +32,11 @@ CSL_TYPES = {"news": "article-newspaper", "mou": "document", "policy": "document
 def _published(request: Request, document_id: str) -> DocumentRecord:
     if request.app.state.settings.require_key_for_read:
         raise AuthError("This knowledge base requires an API key for reading (KB_REQUIRE_KEY_FOR_READ).")
-    catalog: Catalog = request.app.state.catalog
-    record = catalog.get_document(document_id)
-    if record is None:
-        raise NotFoundError(f"There is no document with the id '{document_id}'.")
-    if not record.active:
-        raise NotFoundError(f"The document '{document_id}' was withdrawn by its contributor and is no longer shared.")
-    return record
+    return Documents.of(request.app.state).get(  # the site's readers: anonymous, public documents only
+        document_id,
+        missing="There is no document with the id '{id}'.",
+        withdrawn="The document '{id}' was withdrawn by its contributor and is no longer shared.",
+    )
 
 
 def _description(request: Request, record: DocumentRecord, version: int | None) -> Description:

@@ -21,9 +21,9 @@ from kb.catalog import Catalog, DocumentRecord
 from kb.errors import AuthError, NotFoundError, QueryError
 from kb.settings import Settings
 from kb.vocab import canonical_state
-from search.retrieval import Searcher
 from search.schemas import SearchFilters, SearchRequest, link_base
 from search.services.describe import REPOSITORY_NAME, describe
+from search.services.documents import Documents
 from search.web.filters import read_filters
 from search.web.render import query_url
 
@@ -96,20 +96,13 @@ def _title(q: str, filters: SearchFilters) -> str:
 
 
 def _records(request: Request, filters: SearchFilters, q: str, size: int) -> list[DocumentRecord]:
-    catalog: Catalog = request.app.state.catalog
+    """The feed's documents through the read rules of the site (public ones: feeds are anonymous)."""
+    documents = Documents.of(request.app.state)
     if q:
-        searcher: Searcher = request.app.state.searcher
-        response = searcher.search(SearchRequest(query=q, top_k=min(size, 50), filters=filters))
-        found = [catalog.get_document(r.document_id) for r in response.results]
-        return [r for r in found if r is not None and r.active]
-    records, _ = catalog.list_documents(
-        states=filters.states,
-        sector=filters.sector.value if filters.sector else None,
-        type=filters.type.value if filters.type else None,
-        year_from=filters.year_from,
-        year_to=filters.year_to,
-        limit=ALL,
-    )
+        response = documents.search(SearchRequest(query=q, top_k=min(size, 50), filters=filters))
+        found = [documents.readable(r.document_id) for r in response.results]
+        return [r for r in found if r is not None]
+    records = documents.listing(filters, limit=ALL).records
     return sorted(records, key=lambda r: (r.updated_at, r.id), reverse=True)[:size]
 
 

@@ -18,6 +18,8 @@ from fastapi.responses import StreamingResponse
 
 from kb.catalog import JobRecord
 from search.api.deps import ContributionsDep, CurrentKey, DocumentsDep, ReaderKey
+from search.api.exchange_schemas import AdoptionSummary
+from search.api.routes.adoptions import ExchangeDep
 from search.api.schemas import (
     FILE_RESPONSE,
     KEY_REQUIRED,
@@ -31,7 +33,9 @@ from search.api.schemas import (
     WithdrawnOut,
     problem_responses,
 )
+from search.services.access import Viewer
 from search.services.contributions import upload_name
+from search.services.redaction import contact_available, redact_metadata
 from search.validation import SectorParam, TypeParam, YearParam, build_filters
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=problem_responses(400, 401, 404, 422, 429))
@@ -59,7 +63,7 @@ MetadataField = Annotated[
 @router.get("", response_model=DocumentList, summary="List documents with filters and paging")
 def list_documents(
     documents: DocumentsDep,
-    _key: ReaderKey,
+    key: ReaderKey,
     state: Annotated[
         list[str] | None, Query(description="State/UT; repeat for several.", examples=[["Haryana"]])
     ] = None,
@@ -71,26 +75,31 @@ def list_documents(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> DocumentList:
     filters = build_filters(states=state, sector=sector, type=type, year_from=year_from, year_to=year_to)
-    found = documents.listing(filters, limit=limit, offset=offset)
+    found = documents.listing(filters, limit=limit, offset=offset, viewer=Viewer.of(key))
     summaries = [DocumentSummary.of(r) for r in found.records]
     return DocumentList(total=found.total, limit=limit, offset=offset, documents=summaries)
 
 
 @router.get("/{document_id}", response_model=DocumentDetail, summary="A document: metadata, sections, versions")
-def get_document(document_id: DocumentId, documents: DocumentsDep, key: ReaderKey) -> DocumentDetail:
+def get_document(
+    document_id: DocumentId, documents: DocumentsDep, key: ReaderKey, exchange: ExchangeDep
+) -> DocumentDetail:
     record = documents.get(document_id, key)  # withdrawn: gone for readers, admins still see it
+    adoptions = [AdoptionSummary.of(a, keyed=key is not None) for a in exchange.adoptions_for(record, key)]
     return DocumentDetail(
         id=record.id,
         title=record.title,
         status=record.status,
         version=record.current_version,
-        metadata=record.metadata,
+        metadata=redact_metadata(record.metadata, key),  # contacts only for callers with a key
+        contact_available=contact_available(record.metadata),
         sections=[SectionOut.of(i, s) for i, s in enumerate(documents.sections(record))],
         versions=[VersionOut.of(v) for v in documents.versions(record)],
         url=f"/documents/{record.id}",
         file_url=f"/v1/documents/{record.id}/file",
         created_at=record.created_at,
         updated_at=record.updated_at,
+        adoptions=adoptions,
     )
 
 
@@ -131,7 +140,7 @@ def similar(
 ) -> SimilarResponse:
     """Documents closest to this one by meaning (its own vectors), excluding itself."""
     record = documents.get(document_id, key)
-    return SimilarResponse(document_id=record.id, results=documents.similar(record, top_k=top_k))
+    return SimilarResponse(document_id=record.id, results=documents.similar(record, top_k=top_k, viewer=Viewer.of(key)))
 
 
 # -- writes: the rules are in search.services.contributions ------------------------------------------

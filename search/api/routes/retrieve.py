@@ -15,6 +15,7 @@ from search.api.deps import ReaderKey
 from search.api.schemas import problem_responses
 from search.assistant import AssistantService
 from search.passages import RetrieveRequest, RetrieveResponse
+from search.services.access import Viewer
 
 router = APIRouter(prefix="/v1", tags=["assistants"])
 
@@ -51,7 +52,7 @@ AssistantDep = Annotated[AssistantService, Depends(get_assistant)]
 def retrieve(
     request: Request,
     assistant: AssistantDep,
-    _key: ReaderKey,
+    key: ReaderKey,
     body: Annotated[RetrieveRequest, Body(openapi_examples=EXAMPLES)],
 ) -> RetrieveResponse:
     """The passages that best answer `query`, best first and deduplicated, within `max_tokens`.
@@ -62,4 +63,4 @@ def retrieve(
     Citation links are absolute: `KB_PUBLIC_URL` when the server sets it, else this request's own address.
     """
     # the request's base (scheme, host, root_path) so an assistant can show a link that works
-    return assistant.retrieve(body, base_url=str(request.base_url))
+    return assistant.retrieve(body, base_url=str(request.base_url), viewer=Viewer.of(key))

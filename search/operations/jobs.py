@@ -320,13 +320,9 @@ def preview_of(prepared: PreparedDocument) -> list[dict[str, Any]]:
 
 
 def review_warnings(prepared: PreparedDocument) -> list[str]:
-    """What a contributor and a curator should see about a submission: the practice-record checks
-    (missing sections of the agreed case-study shape, no owner or contact) when they are available."""
-    try:
-        from ingest.quality import practice_warnings  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return []
-    return list(practice_warnings(prepared.meta, prepared.converted.sections))
+    """What a contributor and a curator should see about a submission: conversion warnings and the
+    practice-record checks (missing case-study sections, no owner or contact; :mod:`ingest.quality`)."""
+    return list(prepared.warnings)
 
 
 def _size_of(upload: BinaryIO | None) -> int:

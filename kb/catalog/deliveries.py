@@ -42,6 +42,17 @@ class DeliveryCatalog:
         value = self.db.scalar(sa.select(properties.c.value).where(properties.c.name == name))
         return None if value is None else str(value)
 
+    def init_property(self, name: str, value: str) -> str:
+        """Set ``name`` to ``value`` unless it is set already; returns what it holds (two replicas
+        starting at once agree on one value instead of overwriting each other)."""
+        with self.db.transaction() as conn:
+            self.db.lock_document(conn, f"property:{name}")
+            current = conn.execute(sa.select(properties.c.value).where(properties.c.name == name)).scalar()
+            if current is not None:
+                return str(current)
+            conn.execute(sa.insert(properties).values(name=name, value=value))
+        return value
+
     def set_property(self, name: str, value: str) -> None:
         with self.db.transaction() as conn:
             self.db.upsert(conn, properties, {"name": name, "value": value}, keys=("name",))

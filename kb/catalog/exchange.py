@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from kb.catalog.db import Database, utc_now
 from kb.catalog.records import AdoptionEvent, AdoptionRecord
-from kb.catalog.tables import adoption_history, adoptions, audit, document_states
+from kb.catalog.tables import adoption_history, adoptions, audit, document_states, documents
 from kb.errors import NotFoundError
 
 ADOPTION_STATUSES = ("exploring", "piloting", "adopted", "dropped")
@@ -52,6 +52,17 @@ def any_state(column: sa.ColumnElement[Any], states: Sequence[str]) -> sa.Column
     """
     terms = [column.contains(json.dumps(state, ensure_ascii=False), autoescape=True) for state in states]
     return sa.or_(*terms) if terms else sa.false()
+
+
+def _readable(states: Sequence[str]) -> sa.ColumnElement[bool]:
+    """The adoption's practice is active and public, or restricted to one of ``states``."""
+    own = document_states.alias("reader_states")
+    mine = sa.exists().where(own.c.document_id == documents.c.id, own.c.state.in_(list(states)))
+    return sa.exists().where(
+        documents.c.id == adoptions.c.document_id,
+        documents.c.status == "active",
+        sa.or_(documents.c.visibility != "restricted", mine),
+    )
 
 
 class AdoptionCatalog:
@@ -170,11 +181,16 @@ class AdoptionCatalog:
         state: str | None = None,
         status: str | None = None,
         document_id: str | None = None,
+        visible_to: Sequence[str] | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[AdoptionRecord], int]:
-        """A page of adoptions (newest change first) with history, and how many match in all."""
-        where: list[sa.ColumnElement[bool]] = []
+        """A page of adoptions (newest change first) with history, and how many match in all.
+
+        ``visible_to`` keeps only adoptions of practices a caller may read: active, and public or
+        restricted to one of those states (None: every adoption, for admins).
+        """
+        where: list[sa.ColumnElement[bool]] = [] if visible_to is None else [_readable(visible_to)]
         if state:
             where.append(adoptions.c.state == state)
         if status:

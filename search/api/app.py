@@ -23,7 +23,7 @@ from search.api.assistants import assistants_lifespan, install_mcp
 from search.api.limits import UploadLimitMiddleware
 from search.api.metrics import install_metrics
 from search.api.problems import install_problem_handlers
-from search.api.routes import admin, documents, jobs, retrieve
+from search.api.routes import admin, adoptions, documents, jobs, requests, retrieve
 from search.api.routes import search as search_routes
 from search.web import install_web
 
@@ -59,14 +59,28 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner.start()
         app.state.store, app.state.catalog = store, catalog
         app.state.searcher, app.state.ingestor, app.state.jobs = searcher, ingestor, runner
+        app.state.webhooks = _start_webhooks(catalog, settings)
         async with assistants_lifespan(app):  # /v1/retrieve and the MCP session manager at /mcp
             app.state.ready = True
             yield
             app.state.ready = False
         runner.stop()
+        if app.state.webhooks is not None:
+            app.state.webhooks.stop()
     finally:
         catalog.close()
         store.close()
+
+
+def _start_webhooks(catalog: Any, settings: Settings) -> Any:
+    """The webhook dispatcher when ``KB_WEBHOOK_URL`` is set (search/operations/webhooks.py), else None."""
+    if not settings.webhook_url:
+        return None
+    from search.operations.webhooks import WebhookDispatcher
+
+    dispatcher = WebhookDispatcher(catalog, settings)
+    dispatcher.start()
+    return dispatcher
 
 
 def app_from_environment() -> FastAPI:
@@ -92,7 +106,8 @@ def create_app(settings: Settings) -> FastAPI:
     install_problem_handlers(app)
     install_metrics(app)
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes)
-    for router in (search_routes.router, retrieve.router, documents.router, jobs.router, admin.router):
+    routers = (search_routes.router, retrieve.router, documents.router, jobs.router, admin.router)
+    for router in (*routers, adoptions.router, requests.router):
         app.include_router(router)
     app.include_router(oai.router)  # OAI-PMH at /oai (search/oai)
     install_mcp(app)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kb.catalog import AuditEntry, DocumentRecord, JobRecord, VersionRecord
 from kb.models import Section
+from search.api.exchange_schemas import AdoptionSummary
 from search.api.problems import PROBLEM_MEDIA_TYPE
 from search.schemas import FacetValue, SearchResult
 
@@ -203,6 +204,9 @@ class DocumentDetail(BaseModel):
     file_url: str
     created_at: str
     updated_at: str
+    adoptions: list[AdoptionSummary] = Field(
+        default_factory=list, description="States taking this practice up (/v1/documents/{id}/adoptions)."
+    )
 
 
 class JobOut(BaseModel):

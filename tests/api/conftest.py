@@ -65,3 +65,14 @@ def keys(api_kb: Path) -> dict[str, str]:
 def client(api_kb: Path, keys: dict[str, str]) -> Iterator[TestClient]:
     with TestClient(create_app(Settings(kb_dir=api_kb))) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def exchange_source_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The good fixtures ingested once for the exchange's tests (adoptions, requests, webhook): each
+    module copies it before opening it (an embedded KB admits one app at a time)."""
+    kb_dir = tmp_path_factory.mktemp("exchange") / "kb"
+    corpus = tmp_path_factory.mktemp("exchange-corpus") / "good"
+    shutil.copytree(FIXTURES / "good", corpus)
+    assert run_cli("ingest", str(corpus), "--kb-dir", str(kb_dir)).exit_code == 0
+    return kb_dir

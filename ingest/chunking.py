@@ -8,9 +8,10 @@ How a document is cut:
 
 1. Sections first. Text under different heading paths is never merged; consecutive sections under
    the same path (PDF pages of one chapter) may share a chunk, which then cites the page it
-   starts on.
-2. Paragraphs (blank lines) are packed greedily up to ``target_tokens``. A paragraph that fits the
-   window stays whole even when it is longer than the target.
+   starts on. Tables of contents and indexes are left out (:mod:`ingest.chunking_text`).
+2. Paragraphs (blank lines; a fenced code block is one paragraph) are packed greedily up to
+   ``target_tokens``. A paragraph that fits the window stays whole even when it is longer than the
+   target.
 3. A paragraph longer than the window is cut at the coarsest boundary that works: numbered clauses
    (``Article 2`` > ``4.`` > ``4.1`` > ``4.1.2`` > ``(a)`` > bullets, see :mod:`ingest.clauses`), then
    sentences (table rows first for tables), lines, words, and as a last resort token boundaries.
@@ -30,7 +31,6 @@ well under a second once the tokenizer is loaded.
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -40,11 +40,11 @@ from typing import Any
 from haystack import Document, component
 
 from ingest import clauses
+from ingest.chunking_text import is_contents_text, split_paragraphs
 from kb.models import SECTION_SEPARATOR, Chunk, ConvertedDocument, Section, chunk_point_id
 
 ELLIPSIS = "…"
 MIN_BODY_TOKENS = 16
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
 
 @dataclass
@@ -126,7 +126,9 @@ class Chunker:
     def _paragraphs(self, sections: Sequence[Section]) -> list[tuple[tuple[str, ...], _Paragraph]]:
         items: list[tuple[tuple[str, ...], str, int | None]] = []
         for section in sections:
-            for text in _PARAGRAPH_BREAK.split(section.text):
+            if is_contents_text(section.text):  # contents and index pages: kept, not indexed
+                continue
+            for text in split_paragraphs(section.text):
                 text = text.strip()
                 if text:
                     items.append((section.heading_path, text, section.page))

@@ -32,7 +32,7 @@ from kb.models import Chunk, ConvertedDocument, chunk_point_id, sha256_hex
 from kb.settings import Settings
 
 # Bump when conversion or chunking changes output, so unchanged files are re-indexed once.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 
 @dataclass(frozen=True)

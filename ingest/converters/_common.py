@@ -69,6 +69,84 @@ def one_line(text: str) -> str:
     return " ".join(_CONTROL.sub("", unicodedata.normalize("NFC", text)).split())
 
 
+def code_block(text: str, language: str = "") -> str:
+    """Preformatted text as a fenced code block: line breaks and indentation kept, marked as code.
+
+    Why fences: the chunker keeps a fenced block together (its blank lines are not paragraph
+    breaks), and a reader (the document page, an assistant) can show it as code. The fence grows
+    when the code itself holds a run of backticks, as CommonMark allows.
+    """
+    body = _CONTROL.sub("", unicodedata.normalize("NFC", text))
+    body = squeeze_blank_lines(body)
+    if not body.strip():
+        return ""
+    fence = "```"
+    while fence in body:
+        fence += "`"
+    return f"{fence}{language}\n{body}\n{fence}"
+
+
+# Spacing accents that PDF extraction (TeX documents above all) leaves beside their letter:
+# "Jos´e", "J¨oreskog", "Fran¸cois". Each maps to its combining mark.
+_SPACING_ACCENTS = {
+    "\u00a8": "\u0308",  # ¨ diaeresis
+    "\u00b4": "\u0301",  # ´ acute
+    "`": "\u0300",  # grave (also a quote in code: only joined inside a word)
+    "\u02c6": "\u0302",  # ˆ circumflex
+    "\u02dc": "\u0303",  # ˜ tilde
+    "\u00b8": "\u0327",  # ¸ cedilla
+    "\u02c7": "\u030c",  # ˇ caron
+    "\u02da": "\u030a",  # ˚ ring
+}
+
+
+def join_spacing_accents(text: str) -> str:
+    """NFC text with split accents put back on their letters: ``Wirtschaftsuniversit¨at`` ->
+    ``Wirtschaftsuniversität``.
+
+    The accent goes on the letter after it (TeX draws the accent first), else on the letter before
+    it; a pairing is kept only when it gives a precomposed Latin letter (U+00C0-U+024F), so
+    ``a¨t`` becomes ``ät``, not ``aẗ``. A grave accent is joined only between two letters, since
+    ``\u0060`` is also the backtick of code and quotes (``\u0060x'``).
+    """
+    text = unicodedata.normalize("NFC", text)
+    if not any(mark in text for mark in _SPACING_ACCENTS):
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        mark = _SPACING_ACCENTS.get(char)
+        if mark is None:
+            out.append(char)
+            i += 1
+            continue
+        before = out[-1] if out else ""
+        after = text[i + 1] if i + 1 < len(text) else ""
+        if char == "`" and not (before.isalpha() and after.isalpha()):
+            out.append(char)
+            i += 1
+            continue
+        if (joined := _precomposed(after, mark)) is not None:
+            out.append(joined)
+            i += 2
+        elif (joined := _precomposed(before, mark)) is not None:
+            out[-1] = joined
+            i += 1
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def _precomposed(letter: str, mark: str) -> str | None:
+    if not letter.isalpha():
+        return None
+    base = "i" if letter == "\u0131" else letter  # TeX puts accents on a dotless i: na¨ıve
+    joined = unicodedata.normalize("NFC", base + mark)
+    return joined if len(joined) == 1 and 0xC0 <= ord(joined) <= 0x24F else None
+
+
 def squeeze_blank_lines(text: str) -> str:
     """At most one blank line in a row; no trailing spaces."""
     text = "\n".join(line.rstrip() for line in text.split("\n"))

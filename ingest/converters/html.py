@@ -7,7 +7,8 @@ nav/aside/form/script/style elements, ARIA navigation/banner/contentinfo roles, 
 or id names a menu, footer, breadcrumb, sidebar or cookie notice, and, when the root is ``<body>``,
 the page-level ``<header>``/``<footer>``. A wrapper that holds most of the page (``class="has-sidebar"``
 on the page container) is never removed. ``h1``-``h6`` give the heading paths; the title is
-``<title>``, else the first ``h1``.
+``<title>``, else the first ``h1``. ``<pre>`` blocks keep their lines and become fenced code
+(```` ```python ````, the language from a ``language-*``/``highlight-*`` class when there is one).
 
 Decoding: strict UTF-8, except that a charset declared in a ``<meta>`` tag is honoured.
 """
@@ -24,6 +25,7 @@ from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag, XMLPars
 from ingest.converters._common import (
     SectionBuilder,
     clean_inline,
+    code_block,
     decode_text,
     markdown_table,
     one_line,
@@ -48,6 +50,7 @@ _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _CONTENT_TAGS = {"main", "article", "h1"}
 _TEXT_TYPES = (NavigableString, CData)  # exact types: comments, scripts and doctypes are subclasses
 _WHITESPACE = re.compile(r"\s+")
+_LANGUAGE_CLASS = re.compile(r"^(?:language|lang|highlight)-([A-Za-z0-9_+.#-]+)$")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 
 
@@ -226,7 +229,7 @@ class _Walker:
             self.inline.append("\n")
         elif name in {"pre", "table"}:
             self._flush()
-            self.builder.block(tag.get_text().strip("\n") if name == "pre" else _table_text(tag))
+            self.builder.block(code_block(tag.get_text(), _code_language(tag)) if name == "pre" else _table_text(tag))
         elif name in {"ul", "ol"}:
             self._flush()
             start = str(tag.get("start", "1"))
@@ -260,6 +263,18 @@ class _Walker:
             return indent + "- "
         counter[0] += 1
         return f"{indent}{counter[0] - 1}. "
+
+
+def _code_language(pre: Tag) -> str:
+    """The language a ``<pre>`` declares (``language-python``, ``lang-sh``, Sphinx's
+    ``highlight-python3`` on its wrapper), for the code fence's info string; else ``""``."""
+    for tag in (pre, pre.find("code"), pre.parent, pre.parent.parent if pre.parent else None):
+        classes: Any = tag.get("class") if isinstance(tag, Tag) else None
+        for name in classes if isinstance(classes, list) else []:
+            match = _LANGUAGE_CLASS.match(str(name))
+            if match and match.group(1).lower() not in {"default", "none", "text", "plaintext"}:
+                return match.group(1).lower()
+    return ""
 
 
 def _table_text(table: Tag) -> str:

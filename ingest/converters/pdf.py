@@ -1,5 +1,9 @@
 """PDF -> sections with pypdf: text page by page, page numbers kept, outline (bookmarks) as headings.
 
+The title is the Info dictionary's, else the first large heading of page 1
+(:mod:`ingest.converters.pdf_title`), else (upstream) the file name. Accents that extraction
+leaves beside their letters ("Wirtschaftsuniversit¨at") are put back (``join_spacing_accents``).
+
 Ruled tables become Markdown rows (:mod:`ingest.converters.pdf_tables`). Pages without a text
 layer (scans) are read by OCR (:mod:`ingest.converters.ocr`); mixed PDFs send only those pages to
 the engine.
@@ -23,9 +27,10 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PyPdfError
 
-from ingest.converters._common import SectionBuilder, clean_inline, one_line, require_content
+from ingest.converters._common import SectionBuilder, clean_inline, join_spacing_accents, one_line, require_content
 from ingest.converters.ocr import LOW_CONFIDENCE, OcrPage, ocr_pdf_pages
 from ingest.converters.pdf_tables import page_texts_with_tables, ruled_pages
+from ingest.converters.pdf_title import RunCollector, heading_title
 from kb.errors import ConversionError
 from kb.models import ConvertedDocument
 
@@ -75,11 +80,13 @@ def extract_pdf(data: bytes, filename: str = "document.pdf") -> PdfText:
     require_content(data, filename)
     reader = _open(data, filename)
     try:
-        texts = tuple(_page_text(page) for page in reader.pages)
+        first_page = RunCollector()  # font sizes of page 1, for a title when the metadata has none
+        texts = tuple(_page_text(page, first_page if i == 0 else None) for i, page in enumerate(reader.pages))
         with_tables = page_texts_with_tables(data, ruled_pages(reader.pages))
-        texts = tuple(with_tables.get(index, text) for index, text in enumerate(texts))
+        # TeX's accents come out beside their letters ("Jos´e"): put them back on
+        texts = tuple(join_spacing_accents(with_tables.get(index, text)) for index, text in enumerate(texts))
         outline = _outline_starts(reader)
-        title = _title(reader)
+        title = _title(reader) or _first_heading(reader, first_page)
     except ConversionError:
         raise
     except Exception as exc:  # untrusted input: any parser failure is a corrupt file
@@ -147,9 +154,9 @@ def _reason(exc: BaseException) -> str:
     return text if isinstance(exc, PyPdfError) else f"{type(exc).__name__}: {text}"[:200]
 
 
-def _page_text(page: Any) -> str:
+def _page_text(page: Any, visitor: RunCollector | None = None) -> str:
     try:
-        text = page.extract_text() or ""
+        text = (page.extract_text(visitor_text=visitor) if visitor else page.extract_text()) or ""
     except Exception as exc:  # one bad page should not lose the rest of the document
         logger.warning("skipping a page whose text cannot be extracted: %s", _reason(exc))
         return ""
@@ -162,11 +169,19 @@ def _title(reader: PdfReader) -> str | None:
         raw = info.title if info is not None else None
     except Exception:  # a broken Info dictionary is not worth failing the file for
         return None
-    title = one_line(str(raw)) if raw else ""
+    title = one_line(join_spacing_accents(str(raw))) if raw else ""
     title = _WORD_PREFIX.sub("", title).strip()
     if not title or title.lower() in {"untitled", "title", "document"}:
         return None
     return title
+
+
+def _first_heading(reader: PdfReader, first_page: RunCollector) -> str | None:
+    """The large heading at the top of page 1 (:mod:`ingest.converters.pdf_title`), or ``None``."""
+    if not first_page.runs:
+        return None
+    box = reader.pages[0].mediabox
+    return heading_title(first_page.runs, float(box.bottom), float(box.top))
 
 
 def _outline_starts(reader: PdfReader) -> dict[int, list[tuple[int, str]]]:

@@ -23,7 +23,7 @@ from search.api.assistants import assistants_lifespan, install_mcp
 from search.api.limits import UploadLimitMiddleware
 from search.api.metrics import install_metrics
 from search.api.problems import install_problem_handlers
-from search.api.routes import admin, adoptions, documents, jobs, requests, retrieve
+from search.api.routes import admin, adoptions, documents, jobs, requests, retrieve, reviews
 from search.api.routes import search as search_routes
 from search.web import install_web
 
@@ -109,6 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
     routers = (search_routes.router, retrieve.router, documents.router, jobs.router, admin.router)
     for router in (*routers, adoptions.router, requests.router):
         app.include_router(router)
+    app.include_router(reviews.router)  # review before publishing (search/services/reviews.py)
     app.include_router(oai.router)  # OAI-PMH at /oai (search/oai)
     install_mcp(app)
     _install_offline_docs(app)
@@ -140,10 +141,19 @@ def _install_offline_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+        swagger = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title=f"{app.title} — API",
             swagger_js_url="/_docs-assets/swagger-ui-bundle.js",
             swagger_css_url="/_docs-assets/swagger-ui.css",
             swagger_favicon_url="/_docs-assets/favicon.png",
         )
+        html = bytes(swagger.body).decode().replace('<div id="swagger-ui">', BACK_TO_SITE + '<div id="swagger-ui">', 1)
+        return HTMLResponse(html)
+
+
+# A way back from /docs to the officials' pages (Swagger UI itself has none).
+BACK_TO_SITE = (
+    '<p style="margin:0;padding:.6rem 1rem;background:#0b2e59;font:1rem system-ui,sans-serif">'
+    '<a href="/" style="color:#fff">← Back to the e-Governance Practice Exchange</a></p>\n'
+)

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from kb.catalog import Catalog
 from kb.settings import Settings
@@ -97,7 +98,7 @@ def _settings(kb_dir: Path, receiver: Receiver) -> Settings:
     return Settings(
         kb_dir=kb_dir,
         webhook_url=receiver.url,
-        webhook_secret=SECRET,
+        webhook_secret=SecretStr(SECRET),
         webhook_retry_s=0.05,
         webhook_max_attempts=3,
         public_url="https://exchange.example",

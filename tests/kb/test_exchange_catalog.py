@@ -167,6 +167,8 @@ def test_the_audit_log_reads_forward_from_a_cursor_and_a_lease_has_one_holder(ca
     assert [e.action for e in found] == ["adoption_record", "request_create"]
     assert catalog.audit_after(found[0].seq, actions=["adoption_record"]) == []
     assert catalog.get_property("webhook_cursor") is None
+    assert catalog.init_property("webhook_cursor", "3") == "3"
+    assert catalog.init_property("webhook_cursor", "5") == "3"  # set already: kept
     catalog.set_property("webhook_cursor", "7")
     assert catalog.get_property("webhook_cursor") == "7"
     assert catalog.claim_lease("webhook", "one", lease_s=30)

@@ -32,6 +32,7 @@ from search.retrieval import Searcher
 from search.schemas import DocumentFacts, FacetValue, SearchFilters, document_url, file_url
 from search.services.access import Viewer
 from search.services.documents import Documents, as_viewer
+from search.services.redaction import contact_available, redact_metadata
 from search.validation import describe
 
 DEFAULT_DOCUMENT_TOKENS = 4000
@@ -59,7 +60,12 @@ class DocumentResult(DocumentFacts):
     url: str
     file_url: str
     source_url: str | None = None
-    metadata: dict[str, Any] = Field(description="All metadata fields, including extra ones.")
+    metadata: dict[str, Any] = Field(
+        description="All metadata fields, including extra ones; `contact` is null unless the call carries an API key."
+    )
+    contact_available: bool = Field(
+        default=False, description="Whether the document names a contact (shown to callers with an API key)."
+    )
     sections: list[DocumentSection]
     sections_total: int
     sections_omitted: int
@@ -198,7 +204,8 @@ class AssistantService:
             url=document_url(self.settings, record.id, base=base_url),
             file_url=file_url(self.settings, record.id, version, base=base_url),
             source_url=record.metadata.get("source_url"),
-            metadata=record.metadata,
+            metadata=redact_metadata(record.metadata, as_viewer(viewer)),  # contacts: callers with a key
+            contact_available=contact_available(record.metadata),
             sections=parts,
             sections_total=len(parts),
             sections_omitted=sum(p.omitted for p in parts),

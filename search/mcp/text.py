@@ -7,8 +7,10 @@ headers, headings, and the document ids to call back with.
 
 from __future__ import annotations
 
+from kb.vocab import building_block_label
 from search.assistant import DocumentResult, FacetsResult, SimilarResult
 from search.passages import RetrieveResponse
+from search.services.redaction import contact_line
 
 INSTRUCTIONS = (
     "A knowledge base of e-governance practices of Indian states and union territories: case studies, "
@@ -32,6 +34,7 @@ def render_document(doc: DocumentResult) -> str:
     """The document as Markdown-ish text; omitted sections say how to read them."""
     about = ", ".join(str(v) for v in (doc.type, ", ".join(doc.states) or "national", doc.sector, doc.year) if v)
     lines = [f"# {doc.title}", f"id {doc.document_id}, version {doc.version} ({about}); {doc.url}"]
+    lines += practice_lines(doc)
     for part in doc.sections:
         where = (part.section or "(untitled)") + (f", p. {part.page}" if part.page else "")
         if part.omitted:
@@ -41,6 +44,29 @@ def render_document(doc: DocumentResult) -> str:
     if doc.sections_omitted:
         lines.append(f"\n{doc.sections_omitted} of {doc.sections_total} sections omitted to stay within max_tokens.")
     return "\n".join(lines)
+
+
+def practice_lines(doc: DocumentResult) -> list[str]:
+    """Who runs the practice and whom to ask: what an official needs to follow it up.
+
+    The contact is in ``doc.metadata`` only when the call carried a key (:mod:`search.services.redaction`
+    decided); otherwise the line says that one exists, so the assistant can tell the user how to get it.
+    """
+    meta = doc.metadata
+    record = [
+        f"{label}: {value}"
+        for label, value in (("owner", doc.owner), ("status", doc.status), ("started", meta.get("started")))
+        if value
+    ]
+    record += [f"{name}: {meta[name]}" for name in ("scale", "cost") if meta.get(name)]
+    if meta.get("building_blocks"):
+        record.append("building blocks: " + ", ".join(building_block_label(str(b)) for b in meta["building_blocks"]))
+    lines = ["; ".join(record)] if record else []
+    if shown := contact_line(meta.get("contact")):
+        lines.append(f"contact: {shown}")
+    elif doc.contact_available:
+        lines.append("contact: named in the document's record; shown to callers with an API key")
+    return lines
 
 
 def render_facets(result: FacetsResult) -> str:

@@ -41,20 +41,27 @@ def _text(title: str, description: str) -> dict[str, Any]:
 
 STATUS = "How far the practice has come: pilot, operational, scaled or discontinued; null when not stated."
 OWNER = "The department that runs the practice, when stated."
-# schema -> (the property they follow, new properties). Each is documentation of a deliberate addition.
-ADDED: dict[str, tuple[str, dict[str, Any]]] = {
+PRACTICE = {"status": _text("Status", STATUS), "owner": _text("Owner", OWNER)}
+# schema -> [(the property they follow, new properties)]. Each is documentation of a deliberate addition.
+ADDED: dict[str, list[tuple[str, dict[str, Any]]]] = {
     # the practice record (issue 13 item 3): results and citations say how far a practice has come and
     # which department runs it, so an official can judge a practice from the result list
-    "SearchResult": (
-        "year",
-        {
-            "status": _text("Status", "Practice status: pilot, operational, scaled, discontinued."),
-            "owner": _text("Owner", "The department that runs the practice."),
-        },
-    ),
-    "Citation": ("year", {"status": _text("Status", STATUS), "owner": _text("Owner", OWNER)}),
-    "SimilarPractice": ("year", {"status": _text("Status", STATUS), "owner": _text("Owner", OWNER)}),
-    "DocumentResult": ("year", {"status": _text("Status", STATUS), "owner": _text("Owner", OWNER)}),
+    "SearchResult": [
+        (
+            "year",
+            {
+                "status": _text("Status", "Practice status: pilot, operational, scaled, discontinued."),
+                "owner": _text("Owner", "The department that runs the practice."),
+            },
+        )
+    ],
+    "Citation": [("year", PRACTICE)],
+    "SimilarPractice": [("year", PRACTICE)],
+    # get_document: contacts go to callers with a key only; the others learn that one exists
+    "DocumentResult": [
+        ("year", PRACTICE),
+        ("metadata", {"contact_available": {"type": "boolean", "title": "Contact Available", "default": False}}),
+    ],
 }
 
 
@@ -65,12 +72,12 @@ def _with_added(name: str, schema: dict[str, Any], *, defaults: bool = False) ->
     """
     if name not in ADDED:
         return schema
-    after, added = ADDED[name]
+    anchors = dict(ADDED[name])
     properties: dict[str, Any] = {}
     for prop, value in schema["properties"].items():
         properties[prop] = value
-        if prop == after:
-            properties.update({k: {**v, "default": None} if defaults else v for k, v in added.items()})
+        added = anchors.get(prop, {})
+        properties.update({k: {"default": None, **v} if defaults else v for k, v in added.items()})
     return {**schema, "properties": properties}
 
 

@@ -114,7 +114,14 @@ class Ingestor:
         record, outcome = self._store(prepared, actor=actor, source_path=source)
         if known is not None and known.active and known.id != record.id:
             self.remove(known.id, actor=actor, reason=f"renamed to {record.id}")
-        report.record(outcome, record.id, str(path), len(prepared.chunks), prepared.warnings)
+        report.record(
+            outcome,
+            record.id,
+            str(path),
+            len(prepared.chunks),
+            prepared.warnings,
+            contents_skipped=prepared.contents_sections,
+        )
 
     # -- uploads (API worker) ----------------------------------------------------------------------
 
@@ -329,9 +336,13 @@ class Ingestor:
         self.catalog.clear_intent(document_id)
         return count
 
-    def recover(self) -> list[str]:
-        """Start-up reconciliation: finish or undo every write a crash interrupted. Returns their ids."""
-        pending = sorted(self.catalog.write_intents())
+    def recover(self, *, older_than_s: float | None = None) -> list[str]:
+        """Start-up reconciliation: finish or undo every write a crash interrupted. Returns their ids.
+
+        ``older_than_s``: only writes started that long ago (a shared deployment, where a younger
+        intent may belong to a writer that is still running in another process).
+        """
+        pending = sorted(self.catalog.write_intents(older_than_s=older_than_s))
         for document_id in pending:
             self.reconcile(document_id)
         return pending

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Connection
 
 from kb.catalog.db import Database, utc_now
 from kb.catalog.records import AuditEntry, DocumentRecord, VersionRecord
+from kb.catalog.tables import adoptions, document_states, documents, versions, write_intents
 from kb.catalog.tables import audit as audit_table
-from kb.catalog.tables import document_states, documents, versions, write_intents
 from kb.catalog.tables import sections as section_rows
 from kb.errors import ConflictError, NotFoundError
 from kb.metadata import DocumentMetadata
@@ -58,6 +58,7 @@ class DocumentCatalog:
         year_from: int | None = None,
         year_to: int | None = None,
         national: bool = False,
+        adopted_by: str | None = None,
         include_withdrawn: bool = False,
         visible_to: Sequence[str] | None = None,
         limit: int = 50,
@@ -68,7 +69,8 @@ class DocumentCatalog:
         ``visible_to`` leaves restricted documents out: None keeps every document (trusted callers),
         a list keeps public ones plus the restricted documents of those states (empty: public only).
         """
-        where = _filters(states, sector, type, year_from, year_to, national=national) + _visible(visible_to)
+        where = _filters(states, sector, type, year_from, year_to, national=national, adopted_by=adopted_by)
+        where += _visible(visible_to)
         if not include_withdrawn:
             where.append(_ACTIVE)
         total = int(self.db.scalar(sa.select(sa.func.count()).select_from(documents).where(*where)) or 0)
@@ -114,9 +116,13 @@ class DocumentCatalog:
         ).first()
         return 0 if row is None else int(row[0])
 
-    def write_intents(self) -> dict[str, int]:
-        """Documents whose index write started and never committed or was rolled back."""
-        return {str(r["document_id"]): int(r["version"]) for r in self.db.query(sa.select(write_intents))}
+    def write_intents(self, *, older_than_s: float | None = None) -> dict[str, int]:
+        """Documents whose index write started and never committed or was rolled back (only those
+        started more than ``older_than_s`` seconds ago, when given)."""
+        statement = sa.select(write_intents)
+        if older_than_s is not None:
+            statement = statement.where(write_intents.c.started_at < utc_now(plus_seconds=-older_than_s))
+        return {str(r["document_id"]): int(r["version"]) for r in self.db.query(statement)}
 
     def clear_intent(self, document_id: str) -> None:
         """The index agrees with the catalog again for ``document_id``."""
@@ -323,6 +329,7 @@ class DocumentCatalog:
             filters.get("year_from"),
             filters.get("year_to"),
             national=bool(filters.get("national")),
+            adopted_by=filters.get("adopted_by"),
         ) + _visible(visible_to)
         statement = (
             sa.select(value.label("value"), sa.func.count().label("count"))
@@ -375,10 +382,12 @@ def _filters(
     year_to: int | None,
     *,
     national: bool = False,
+    adopted_by: str | None = None,
 ) -> list[sa.ColumnElement[bool]]:
     """The WHERE terms of a listing: any of ``states`` (through document_states), sector, type, years.
 
     ``national``: documents that name no state ("All India"); with ``states``, those states or none.
+    ``adopted_by``: practices that state explores, pilots or adopted (any adoption status but dropped).
     """
     where: list[sa.ColumnElement[bool]] = []
     # aliases: the states facet joins document_states itself, which must not correlate
@@ -397,6 +406,9 @@ def _filters(
         where.append(documents.c.year >= year_from)
     if year_to is not None:
         where.append(documents.c.year <= year_to)
+    if adopted_by:
+        taken_up = sa.and_(adoptions.c.state == adopted_by, adoptions.c.status != "dropped")
+        where.append(sa.exists().where(adoptions.c.document_id == documents.c.id, taken_up))
     return where
 
 

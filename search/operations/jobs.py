@@ -54,19 +54,36 @@ class JobRunner:
         self._thread: threading.Thread | None = None
         self._submit_lock = threading.Lock()
         self.finished: dict[str, int] = {"done": 0, "failed": 0, "retried": 0}
+        self._last_mend = 0.0
 
     @property
     def shared(self) -> bool:
         """Whether other processes may run this catalog's jobs: a Qdrant server or a PostgreSQL catalog."""
         return bool(self.settings.qdrant_url) or self.catalog.db.dialect != "sqlite"
 
+    @property
+    def stale_write_s(self) -> float:
+        """Age after which a write intent in a shared deployment is a crashed writer's, not a live one's.
+
+        An intent spans only the index upsert and the commit of one version (seconds); every job ends
+        within KB_JOB_TIMEOUT_S. Twice the longest lease is far beyond any live write.
+        """
+        return 2 * max(LEASE_S, self.settings.job_timeout_s * 1.5)
+
     def _recover(self) -> None:
-        """Recover what a previous process left (only the owner of an embedded KB: see :meth:`start`)."""
+        """Recover what a previous process left (only the owner of an embedded KB: see :meth:`start`).
+
+        A shared deployment instead finishes or undoes the writes that crashed writers left long ago
+        (:attr:`stale_write_s`); it does so again whenever the worker is idle, at most once a minute,
+        so a ``kill -9`` of one replica is mended by the others without ``kb check --repair``.
+        """
         requeued = failed = 0
         repaired: list[str] = []
         if not self.shared:
             requeued, failed = self.catalog.recover_interrupted_jobs(max_attempts=self.settings.job_max_attempts)
             repaired = self.ingestor.recover()
+        else:
+            repaired = self._mend_stale_writes()
         if requeued or failed or repaired:
             log.warning(
                 "recovered after a restart: %d jobs requeued, %d failed for good, %d documents reconciled",
@@ -74,6 +91,17 @@ class JobRunner:
                 failed,
                 len(repaired),
             )
+
+    def _mend_stale_writes(self) -> list[str]:
+        self._last_mend = time.monotonic()
+        try:
+            mended = self.ingestor.recover(older_than_s=self.stale_write_s)
+        except Exception:  # the index or the catalog is away for a moment: the next sweep retries
+            log.exception("could not mend interrupted writes")
+            return []
+        if mended:
+            log.warning("mended %d writes that crashed writers left: %s", len(mended), ", ".join(mended))
+        return mended
 
     def start(self) -> None:
         """Recover what a previous process left, then start the worker.
@@ -206,6 +234,8 @@ class JobRunner:
             if job is None:
                 if until_idle:
                     return
+                if self.shared and time.monotonic() - self._last_mend > 60:
+                    self._mend_stale_writes()
                 self._wake.wait(timeout=1.0)
                 self._wake.clear()
                 continue

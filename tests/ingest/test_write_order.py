@@ -158,3 +158,35 @@ def test_a_failed_commit_puts_the_index_back_at_once(kb: Settings, tmp_path: Pat
         assert OLD in texts and NEW not in texts  # the old version, whole
         assert store.count({"field": "meta.document_id", "operator": "==", "value": "other"}) == 0
         assert check_consistency(catalog, store).ok
+
+
+def test_a_shared_deployment_mends_writes_that_crashed_writers_left_long_ago(tmp_path: Path) -> None:
+    """With a server index (here qdrant-client's ``:memory:``) other replicas may be writing, so start-up
+    does not reconcile every intent; the worker mends only intents far older than any live write."""
+    import sqlalchemy as sa
+
+    from kb.catalog.tables import write_intents
+    from kb.settings import QDRANT_MEMORY_URL
+    from search.operations.jobs import JobRunner
+
+    settings = Settings(kb_dir=tmp_path / "kb", qdrant_url=QDRANT_MEMORY_URL)
+    file = tmp_path / "mutation-drive.md"
+    _write(file, OLD)
+    with Catalog(settings.catalog_path) as catalog, open_store(settings, dense_dim=DENSE_DIM) as store:
+        ingestor = Ingestor(settings, store=store, catalog=catalog)
+        ingestor.warm_up()
+        assert not ingestor.ingest_paths([file]).failed
+        other = tmp_path / "other.md"
+        _write(other, NEW)
+        other.write_text(other.read_text().replace("mutation-drive", "other-drive"))
+        assert not ingestor.ingest_paths([other]).failed
+        catalog.begin_write("mutation-drive")  # a writer died after its intent, long ago
+        catalog.begin_write("other-drive")  # and one is writing right now
+        with catalog.db.transaction() as conn:
+            old = write_intents.c.document_id == "mutation-drive"
+            conn.execute(sa.update(write_intents).where(old).values(started_at="2000-01-01T00:00:00+00:00"))
+        runner = JobRunner(ingestor, catalog, settings)
+        assert runner.shared
+        runner.run_forever(until_idle=True)
+        assert catalog.write_intents() == {"other-drive": 2}
+        assert OLD in _texts(store)

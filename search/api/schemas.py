@@ -207,6 +207,26 @@ class DocumentDetail(BaseModel):
     adoptions: list[AdoptionSummary] = Field(
         default_factory=list, description="States taking this practice up (/v1/documents/{id}/adoptions)."
     )
+    pending_review: PendingReview | None = Field(
+        default=None,
+        description="A new version waiting for a curator, shown only to its submitter, the curators of the "
+        "document's states and admins (everyone else reads the published version alone).",
+    )
+
+
+class PendingReview(BaseModel):
+    """A document's open submission, for the callers who may see it."""
+
+    id: str
+    status: str = Field(description="submitted (waiting for a curator) or changes_requested (with its owner)")
+    note: str | None
+    url: str
+
+    @classmethod
+    def of(cls, submission: Any) -> PendingReview:
+        return cls(
+            id=submission.id, status=submission.status, note=submission.note, url=f"/v1/submissions/{submission.id}"
+        )
 
 
 class JobOut(BaseModel):

@@ -149,6 +149,12 @@ def test_a_new_version_waits_while_the_published_one_stays(app: tuple[TestClient
     assert job["detail"]["outcome"] == "submitted", job
     shown = client.get("/v1/documents/tehsil-v2").json()
     assert shown["version"] == 1 and "The first version." in str(shown["sections"])
+    assert shown["pending_review"] is None  # the public sees only the published version
+    for who in ("contributor", "curator"):
+        pending = client.get("/v1/documents/tehsil-v2", headers=bearer(keys[who])).json()["pending_review"]
+        assert pending["status"] == "submitted" and pending["url"].startswith("/v1/submissions/"), who
+    outsider = bearer(keys["punjab_curator"])
+    assert client.get("/v1/documents/tehsil-v2", headers=outsider).json()["pending_review"] is None
     rejected = client.post(
         "/v1/documents/tehsil-v2/review", headers=bearer(keys["curator"]), json={"decision": "reject", "note": "No."}
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 
@@ -27,6 +27,7 @@ from search.api.schemas import (
     DocumentList,
     DocumentSummary,
     JobOut,
+    PendingReview,
     SectionOut,
     SimilarResponse,
     VersionOut,
@@ -36,7 +37,8 @@ from search.api.schemas import (
 from search.services.access import Viewer
 from search.services.contributions import upload_name
 from search.services.redaction import contact_available, redact_metadata
-from search.validation import SectorParam, TypeParam, YearParam, build_filters
+from search.services.reviews import Reviews
+from search.validation import AdoptedByParam, SectorParam, TypeParam, YearParam, build_filters
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=problem_responses(400, 401, 404, 422, 429))
 DocumentId = Annotated[
@@ -73,8 +75,11 @@ def list_documents(
     year_to: YearParam = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    adopted_by: AdoptedByParam = None,
 ) -> DocumentList:
-    filters = build_filters(states=state, sector=sector, type=type, year_from=year_from, year_to=year_to)
+    filters = build_filters(
+        states=state, sector=sector, type=type, year_from=year_from, year_to=year_to, adopted_by=adopted_by
+    )
     found = documents.listing(filters, limit=limit, offset=offset, viewer=Viewer.of(key))
     summaries = [DocumentSummary.of(r) for r in found.records]
     return DocumentList(total=found.total, limit=limit, offset=offset, documents=summaries)
@@ -82,9 +87,10 @@ def list_documents(
 
 @router.get("/{document_id}", response_model=DocumentDetail, summary="A document: metadata, sections, versions")
 def get_document(
-    document_id: DocumentId, documents: DocumentsDep, key: ReaderKey, exchange: ExchangeDep
+    request: Request, document_id: DocumentId, documents: DocumentsDep, key: ReaderKey, exchange: ExchangeDep
 ) -> DocumentDetail:
     record = documents.get(document_id, key)  # withdrawn: gone for readers, admins still see it
+    pending = Reviews.of(request.app.state).pending_for(key, record.id)
     adoptions = [AdoptionSummary.of(a, keyed=key is not None) for a in exchange.adoptions_for(record, key)]
     return DocumentDetail(
         id=record.id,
@@ -100,6 +106,7 @@ def get_document(
         created_at=record.created_at,
         updated_at=record.updated_at,
         adoptions=adoptions,
+        pending_review=PendingReview.of(pending) if pending is not None else None,
     )
 
 

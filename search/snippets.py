@@ -3,13 +3,23 @@
 Offsets rather than markup, so the web UI, the CLI and JSON clients each render highlights their own
 way and nothing has to be HTML-escaped twice. Matching is by word prefix (``register`` finds
 ``registration``), a cheap stand-in for stemming that is good enough to show *why* a passage matched.
+
+Words are found with the BM25 encoder's :data:`kb.store.bm25.WORD` (letters, digits and their
+combining marks), never with a bare ``\\w+``: Python's ``\\w`` excludes vowel signs and viramas,
+which put ``<mark>`` around ``अभ`` of ``अभिलेख`` and detached the vowel sign. A highlight therefore
+always spans whole words (whole grapheme clusters) in every script. Indian-script words are compared
+in the encoder's spelling-neutral form (nukta, chandrabindu, zero-width joiners) and match by the
+whole query word as a prefix (``अभिलेख`` finds ``अभिलेखों``): cutting code points off an abugida word
+would cut inside a syllable.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+from kb.store.bm25 import WORD as _WORD
+from kb.store.bm25 import is_indian, normalise_word
 STOPWORDS = frozenset(
     (
         "a an and are as at be but by can did do does for from had has have how i if in into is it its of on or "
@@ -22,7 +32,8 @@ STOPWORDS = frozenset(
 def query_terms(query: str) -> list[str]:
     """Distinct content words of the query, lower-cased, in order."""
     terms: list[str] = []
-    for word in _WORD.findall(query.lower()):
+    for raw in _WORD.findall(query.lower()):
+        word = normalise_word(raw) if is_indian(raw) else raw
         if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
             continue
         if word not in terms:
@@ -31,6 +42,8 @@ def query_terms(query: str) -> list[str]:
 
 
 def _stem_prefix(term: str) -> str:
+    if is_indian(term):
+        return term  # whole query word as the prefix (see the module docstring)
     return term if len(term) <= 4 else term[: max(4, len(term) - 3)]
 
 
@@ -38,12 +51,14 @@ def find_highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """Offsets of words in ``text`` that match a query term (exactly or by stem prefix)."""
     if not terms:
         return []
-    prefixes = [(t, _stem_prefix(t)) for t in terms]
+    prefixes = [(t, _stem_prefix(t), len(t) > 4 or (is_indian(t) and len(t) >= 4)) for t in terms]
     spans: list[tuple[int, int]] = []
     for match in _WORD.finditer(text):
         word = match.group().lower()
-        for term, prefix in prefixes:
-            if word == term or (len(term) > 4 and word.startswith(prefix)):
+        if is_indian(word):
+            word = normalise_word(word)
+        for term, prefix, by_prefix in prefixes:
+            if word == term or (by_prefix and word.startswith(prefix)):
                 spans.append((match.start(), match.end()))
                 break
     return spans
@@ -70,6 +85,8 @@ def make_snippet(text: str, terms: list[str], *, width: int = 300) -> tuple[str,
     if end < len(flat):
         space = flat.rfind(" ", start, end)
         end = space if space > start + width // 2 else end
+        while start < end < len(flat) and unicodedata.category(flat[end]).startswith("M"):
+            end -= 1  # never cut a vowel sign or virama off its consonant
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(flat) else ""
     shift = len(prefix) - start

@@ -20,6 +20,7 @@ import unicodedata
 
 from kb.store.bm25 import WORD as _WORD
 from kb.store.bm25 import is_indian, normalise_word
+
 STOPWORDS = frozenset(
     (
         "a an and are as at be but by can did do does for from had has have how i if in into is it its of on or "

@@ -234,3 +234,19 @@ request_messages = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("at", sa.Text, nullable=False),
 )
+
+# What officials look for (issue 17): one row per search, document view or download. Deliberately no
+# key, no client address, no user agent: the rows say what was sought and read, never by whom.
+usage_events = sa.Table(
+    "usage_events",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Text, nullable=False, index=True),
+    sa.Column("kind", sa.Text, nullable=False),  # search | view | download
+    sa.Column("surface", sa.Text, nullable=False),  # api | web | assistant
+    sa.Column("query", sa.Text),  # normalised (lower case, single spaces, at most 200 characters)
+    sa.Column("filters", sa.Text, nullable=False, server_default="{}"),  # JSON
+    sa.Column("results", sa.Integer),
+    sa.Column("matched", sa.Boolean),  # anything passed the relevance floor
+    sa.Column("document_id", sa.Text, index=True),
+)

@@ -93,7 +93,9 @@ def _form_page(
 
 @router.get("/contribute")
 def contribute_form(request: Request) -> Response:
-    return _form_page(request)
+    """The empty form; ``?id=`` fills in the id (a new version of a submission sent back for changes)."""
+    document_id = (request.query_params.get("id") or "").strip()[:120]
+    return _form_page(request, {"states": [], "id": document_id} if document_id else None)
 
 
 def _values(form: FormData) -> dict[str, Any]:

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Request, Any], Awaitable[Response] | Response]
 
-WEB_PREFIXES = ("/browse", "/documents", "/contribute", "/static")
+WEB_PREFIXES = ("/browse", "/documents", "/contribute", "/static", "/review", "/submissions", "/inbox", "/states")
 API_PREFIXES = ("/v1", "/mcp", "/docs", "/openapi", "/_docs-assets", "/healthz", "/readyz", "/metrics")
 _TITLES = {
     400: "That request did not work",

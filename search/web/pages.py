@@ -21,6 +21,7 @@ from kb.vocab import STATES, UNION_TERRITORIES, DocType, Sector
 from search.schemas import SearchFilters, SearchRequest, SearchResult
 from search.services.documents import Documents
 from search.web.filters import facet_options, read_filters
+from search.web.ledger import browse_context, document_context
 from search.web.render import highlight, page
 from search.web.text import anchor_for, excerpt, outline, section_views
 
@@ -211,6 +212,7 @@ def browse_page(request: Request) -> Response:
             "sectors": sorted(((s.value, sectors.get(s.value, 0)) for s in Sector), key=lambda kv: (-kv[1], kv[0])),
             "types": [(t.value, types.get(t.value, 0)) for t in DocType if types.get(t.value)],
             "years": sorted(years.items(), reverse=True),
+            **browse_context(request.app.state),  # practices given and taken (search.web.ledger)
         },
     )
 
@@ -239,5 +241,6 @@ def document_page(document_id: str, request: Request) -> Response:
             "current": current,
             "related": related,
             "similar": similar,
+            **document_context(request.app.state, record),  # adopted by, and the exchange forms
         },
     )

@@ -44,6 +44,29 @@
     });
   }
 
+  // Exchange pages: the key typed in one form fills the key fields of the next pages, from this
+  // tab's sessionStorage only (cleared when the tab closes; never sent anywhere but in the forms).
+  var remembered = doc.querySelectorAll("input[data-remember]");
+  if (remembered.length) {
+    var store = null;
+    try { store = window.sessionStorage; } catch (e) { store = null; }
+    var saved = store ? store.getItem("kb-key") : null;
+    Array.prototype.forEach.call(remembered, function (input) {
+      if (saved && !input.value) { input.value = saved; }
+      if (input.form) {
+        input.form.addEventListener("submit", function () { if (store && input.value) { store.setItem("kb-key", input.value); } });
+      }
+    });
+    Array.prototype.forEach.call(doc.querySelectorAll("[data-forget-key]"), function (button) {
+      button.hidden = !store;
+      button.addEventListener("click", function () {
+        store.removeItem("kb-key");
+        Array.prototype.forEach.call(remembered, function (input) { input.value = ""; });
+        button.textContent = "Forgotten";
+      });
+    });
+  }
+
   var summary = doc.getElementById("error-summary");
   if (summary) { summary.focus(); }
 })();

@@ -138,6 +138,7 @@ def search_page(request: Request) -> Response:
     total = 0
     errors = list(chosen.errors)
     counts: dict[str, dict[str, int]] = {}
+    no_good_match = False  # the relevance floor found nothing close (results are only the nearest titles)
     if q:
         try:
             response = documents.search(SearchRequest(query=q, top_k=PER_PAGE, offset=offset, filters=chosen.filters))
@@ -145,6 +146,7 @@ def search_page(request: Request) -> Response:
             errors.append(exc.message)
         else:
             total = response.total
+            no_good_match = bool(getattr(response, "no_good_match", False))
             results = [_from_search(r, documents.readable(r.document_id)) for r in response.results]
             counts = documents.result_counts(response, chosen.filters)
     else:
@@ -174,6 +176,7 @@ def search_page(request: Request) -> Response:
             "page_no": page_no,
             "last_page": last_page,
             "first_rank": offset + 1,
+            "no_good_match": no_good_match,
         },
     )
 

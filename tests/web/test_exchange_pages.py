@@ -9,14 +9,15 @@ import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any, Protocol
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from kb.catalog import Catalog
 from kb.settings import Settings
 from search.api import create_app
+from search.schemas import SearchResponse
 from tests.api.conftest import bearer, wait_for_job
 from tests.web.conftest import copy_kb
 
@@ -32,6 +33,15 @@ SECRET = (
     b"sector: other\nyear: 2024\nvisibility: restricted\n---\n# Draft\n\nFibre sharing terms under negotiation.\n"
 )
 PRACTICE = "haryana-cm-window"
+
+
+class Shown(Protocol):
+    """A TestClient response, as far as these checks read it."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def url(self) -> Any: ...
 
 
 class Page(HTMLParser):
@@ -54,7 +64,7 @@ class Page(HTMLParser):
             self.fields.append(str(a.get("id") or f"<{tag} name={a.get('name')} without id>"))
 
 
-def accessible(response: httpx.Response) -> str:
+def accessible(response: Shown) -> str:
     """The page's HTML after checking one h1 and a label for every field."""
     html = response.text
     parsed = Page(html)
@@ -227,3 +237,15 @@ def test_header_links_to_the_keyed_pages(site: tuple[TestClient, dict[str, str]]
     header = client.get("/browse").text.split("</header>")[0]
     assert 'href="/review"' in header and 'href="/inbox"' in header
     assert 'aria-current="page">Inbox' in client.get("/inbox").text
+
+
+@pytest.mark.skipif(
+    "no_good_match" not in SearchResponse.model_fields, reason="search responses have no relevance floor yet"
+)
+def test_no_good_match_is_said_plainly(site: tuple[TestClient, dict[str, str]]) -> None:
+    client, _keys = site
+    nothing = client.get("/", params={"q": "lattice quantum chromodynamics of gluon plasma"})
+    assert nothing.status_code == 200
+    assert "No good match for “lattice quantum chromodynamics of gluon plasma”; closest titles:" in nothing.text
+    good = client.get("/", params={"q": "citizens complain to the chief minister and track their grievance"})
+    assert "No good match" not in good.text

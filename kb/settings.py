@@ -64,6 +64,20 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(default=60, ge=1, description="RRF constant when search_fusion=rrf.")
     rrf_dense_weight: float = Field(default=1.0, gt=0, description="Weight of the dense list in RRF (BM25: 1).")
+    match_floor: float = Field(
+        default=0.42,
+        ge=-1,
+        le=1,
+        description="Relevance floor: a result whose best chunk has at least this dense cosine to the query is a "
+        "strong match (calibrated in docs/search-quality.md).",
+    )
+    match_terms: float = Field(
+        default=0.75,
+        ge=0,
+        le=1.01,
+        description="Relevance floor, words: a result holding this share of the query's terms (or synonyms) is a "
+        "strong match; needed where the dense model cannot read the query (Hindi).",
+    )
     max_upload_bytes: int = Field(
         default=25 * 1024 * 1024, ge=1, description="Largest file accepted (bytes); refused while it streams in."
     )
@@ -115,6 +129,12 @@ class Settings(BaseSettings):
         default="admin@example.org", description="Contact address that OAI-PMH Identify reports (adminEmail)."
     )
     feed_size: int = Field(default=50, ge=1, le=500, description="Entries in an Atom feed (newest first).")
+    insights_retention_days: int = Field(
+        default=180,
+        ge=0,
+        description="Days that searches, views and downloads are kept for insights (no keys or addresses are "
+        "ever stored); 0 records nothing.",
+    )
     webhook_url: str | None = Field(
         default=None,
         description="POST exchange events (requests, answers, adoptions, reviews, documents) as JSON to this URL "

@@ -32,6 +32,7 @@ from search.retrieval import Searcher
 from search.schemas import DocumentFacts, FacetValue, SearchFilters, document_url, file_url
 from search.services.access import Viewer
 from search.services.documents import Documents, as_viewer
+from search.services.insights import search_event
 from search.services.redaction import contact_available, redact_metadata
 from search.validation import describe
 
@@ -115,10 +116,21 @@ class AssistantService:
         self.retriever.warm_up()
 
     def retrieve(
-        self, request: RetrieveRequest, *, base_url: str | None = None, viewer: Viewer | None = None
+        self,
+        request: RetrieveRequest,
+        *,
+        base_url: str | None = None,
+        viewer: Viewer | None = None,
+        surface: str | None = None,
     ) -> RetrieveResponse:
-        """Passages this caller may read (``viewer``: anonymous unless given)."""
-        return self.retriever.retrieve(request, base_url=base_url, restrict=as_viewer(viewer).store_condition())
+        """Passages this caller may read (``viewer``: anonymous unless given); ``surface`` counts the
+        question for insights (``/v1/retrieve``: assistant, the MCP tool: mcp)."""
+        response = self.retriever.retrieve(request, base_url=base_url, restrict=as_viewer(viewer).store_condition())
+        if surface is not None and self.documents.recorder is not None:
+            filters = request.filters.model_dump(mode="json") if request.filters else {}
+            event = search_event(surface, request.query, filters, len(response.passages))
+            self.documents.recorder.add(event)
+        return response
 
     def search(
         self,
@@ -135,7 +147,7 @@ class AssistantService:
             request = RetrieveRequest(query=query, filters=filters, max_passages=max_passages, max_tokens=max_tokens)
         except ValidationError as exc:
             raise QueryError(describe(exc)) from None
-        return self.retrieve(request, base_url=base_url, viewer=viewer)
+        return self.retrieve(request, base_url=base_url, viewer=viewer, surface="mcp")
 
     def _record(self, document_id: str, viewer: Viewer | None) -> DocumentRecord:
         """The document as this caller sees it (the read rule of :class:`~search.services.documents.Documents`)."""

@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from kb.catalog.deliveries import DeliveryCatalog
 from kb.catalog.documents import DocumentCatalog
 from kb.catalog.exchange import AdoptionCatalog
+from kb.catalog.harvest import HarvestCatalog
+from kb.catalog.insights import UsageCatalog
 from kb.catalog.jobs import JobCatalog
 from kb.catalog.keys import KeyCatalog
 from kb.catalog.records import (
@@ -54,7 +56,15 @@ __all__ = [
 
 
 class Catalog(
-    DocumentCatalog, KeyCatalog, JobCatalog, SubmissionCatalog, AdoptionCatalog, RequestCatalog, DeliveryCatalog
+    DocumentCatalog,
+    KeyCatalog,
+    JobCatalog,
+    SubmissionCatalog,
+    AdoptionCatalog,
+    RequestCatalog,
+    DeliveryCatalog,
+    UsageCatalog,
+    HarvestCatalog,
 ):
     """All catalog operations over one database.
 

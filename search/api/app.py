@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -23,8 +24,9 @@ from search.api.assistants import assistants_lifespan, install_mcp
 from search.api.limits import UploadLimitMiddleware
 from search.api.metrics import install_metrics
 from search.api.problems import install_problem_handlers
-from search.api.routes import admin, adoptions, documents, jobs, requests, retrieve, reviews
+from search.api.routes import admin, adoptions, documents, insights, jobs, requests, retrieve, reviews
 from search.api.routes import search as search_routes
+from search.services.insights import UsageRecorder
 from search.web import install_web
 
 DESCRIPTION = """
@@ -39,6 +41,25 @@ and contribute documents with an API key.
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the KB and warm up the model, then serve; the blocking part runs in a worker thread.
+
+    In a thread so the event loop keeps answering while the model loads: ``kb serve`` runs this
+    lifespan behind :class:`search.api.readiness.DeferredApp`, which answers ``/healthz`` meanwhile.
+    """
+    await anyio.to_thread.run_sync(_open_services, app)
+    state = app.state
+    try:
+        async with assistants_lifespan(app):  # /v1/retrieve and the MCP session manager at /mcp
+            state.ready = True
+            yield
+            state.ready = False
+    finally:
+        await anyio.to_thread.run_sync(_close_services, app)
+
+
+def _open_services(app: FastAPI) -> None:
+    """Store, catalog, warmed-up searcher and ingestor, the job runner and the webhooks on ``app.state``;
+    whatever was opened is closed again if a later step fails."""
     from ingest.service import Ingestor
     from kb.catalog import Catalog
     from kb.embedding import DENSE_DIM
@@ -47,29 +68,41 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from search.retrieval import Searcher
 
     settings: Settings = app.state.settings
-    store = open_store(settings, dense_dim=DENSE_DIM)
-    catalog = Catalog(settings.resolved_catalog_url())
+    state = app.state
+    state.jobs = state.webhooks = state.insights = None
+    state.store = open_store(settings, dense_dim=DENSE_DIM)
+    state.catalog = None
     try:
-        catalog.check_index_model(settings.dense_model_name, index_empty=store.count_documents() == 0)
-        searcher = Searcher(settings, store)
+        state.catalog = catalog = Catalog(settings.resolved_catalog_url())
+        catalog.check_index_model(settings.dense_model_name, index_empty=state.store.count_documents() == 0)
+        searcher = Searcher(settings, state.store, adoptions=catalog)  # adopted_by and the adoption boost
         searcher.warm_up()
-        ingestor = Ingestor(settings, store=store, catalog=catalog)
+        ingestor = Ingestor(settings, store=state.store, catalog=catalog)
         ingestor.warm_up()
         runner = JobRunner(ingestor, catalog, settings)
         runner.start()
-        app.state.store, app.state.catalog = store, catalog
-        app.state.searcher, app.state.ingestor, app.state.jobs = searcher, ingestor, runner
-        app.state.webhooks = _start_webhooks(catalog, settings)
-        async with assistants_lifespan(app):  # /v1/retrieve and the MCP session manager at /mcp
-            app.state.ready = True
-            yield
-            app.state.ready = False
-        runner.stop()
-        if app.state.webhooks is not None:
-            app.state.webhooks.stop()
+        state.searcher, state.ingestor, state.jobs = searcher, ingestor, runner
+        state.webhooks = _start_webhooks(catalog, settings)
+        state.insights = UsageRecorder(catalog, settings).start()  # what officials look for (no who)
+    except BaseException:
+        _close_services(app)
+        raise
+
+
+def _close_services(app: FastAPI) -> None:
+    """Stop the job runner and the webhooks, close the catalog and the store (what was opened)."""
+    state = app.state
+    try:
+        if state.jobs is not None:
+            state.jobs.stop()
+        if state.webhooks is not None:
+            state.webhooks.stop()
+        if getattr(state, "insights", None) is not None:
+            state.insights.stop()  # writes the searches still queued
     finally:
-        catalog.close()
-        store.close()
+        if state.catalog is not None:
+            state.catalog.close()
+        state.store.close()
 
 
 def _start_webhooks(catalog: Any, settings: Settings) -> Any:
@@ -110,6 +143,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (*routers, adoptions.router, requests.router):
         app.include_router(router)
     app.include_router(reviews.router)  # review before publishing (search/services/reviews.py)
+    app.include_router(insights.router)  # what officials look for (search/services/insights.py)
     app.include_router(oai.router)  # OAI-PMH at /oai (search/oai)
     install_mcp(app)
     _install_offline_docs(app)

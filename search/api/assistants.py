@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
@@ -87,7 +88,9 @@ async def assistants_lifespan(app: Any) -> AsyncIterator[AssistantService]:
     by the MCP side, which only gets it to serve.
     """
     state = app.state
-    state.assistant = start_assistant(state.settings, state.catalog, state.searcher)
+    # the warm-up loads a tokenizer: in a thread, so the event loop keeps answering (/healthz)
+    state.assistant = await anyio.to_thread.run_sync(start_assistant, state.settings, state.catalog, state.searcher)
+    state.assistant.documents.recorder = getattr(state, "insights", None)  # retrieve and MCP count for insights
     async with streamable_http(state.assistant) as transport:
         state.mcp_http = transport
         try:

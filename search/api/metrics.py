@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -44,6 +44,14 @@ class _StateCollector(Collector):
         for status, count in state.jobs.finished.items():
             jobs.add_metric([status], count)
         yield jobs
+        recorder = getattr(state, "insights", None)
+        if recorder is not None:
+            usage = CounterMetricFamily(
+                "kb_usage_events", "Searches, document views and downloads since start (insights)", labels=["kind"]
+            )
+            for kind in ("search", "view", "download"):
+                usage.add_metric([kind], recorder.counts.get(kind, 0))
+            yield usage
         yield GaugeMetricFamily(
             "kb_ingest_oldest_job_age_seconds",
             "Age of the oldest waiting ingest job: grows when the worker is stuck or overloaded",

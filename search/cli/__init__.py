@@ -36,6 +36,7 @@ def register_commands(group: click.Group) -> None:
     from search.cli.db import db
     from search.cli.evaluate import eval_command
     from search.cli.ingest import ingest, validate
+    from search.cli.insights import insights_command
     from search.cli.keys import keys
     from search.cli.mcp import mcp_command
     from search.cli.query import search, stats
@@ -55,6 +56,7 @@ def register_commands(group: click.Group) -> None:
         eval_command,
         db,
         worker,
+        insights_command,
     ):
         group.add_command(command)
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from kb.blobs import open_blob_store
 from kb.catalog import Catalog, DocumentRecord, KeyRecord, VersionRecord
+from kb.catalog.insights import UsageEvent
 from kb.errors import NotFoundError
 from kb.models import Section
 from kb.settings import Settings
@@ -32,6 +33,7 @@ from search.facets import FacetCounts, as_facets, catalog_counts, catalog_filter
 from search.retrieval import Searcher
 from search.schemas import FacetValue, SearchFilters, SearchRequest, SearchResponse, SearchResult
 from search.services.access import Viewer
+from search.services.insights import UsageRecorder, search_event
 
 MISSING = "no document with id '{id}'"
 WITHDRAWN = "document '{id}' was withdrawn"
@@ -59,15 +61,24 @@ class DocumentPage:
 class Documents:
     """Reading documents, listings, facets and similar practices; cheap to build per request."""
 
-    def __init__(self, *, catalog: Catalog, searcher: Searcher, settings: Settings) -> None:
+    def __init__(
+        self, *, catalog: Catalog, searcher: Searcher, settings: Settings, recorder: UsageRecorder | None = None
+    ) -> None:
         self.catalog = catalog
         self.searcher = searcher
         self.settings = settings
+        self.recorder = recorder
 
     @classmethod
     def of(cls, state: Any) -> Documents:
-        """The service over an app's ``state`` (catalog, searcher, settings set by the lifespan)."""
-        return cls(catalog=state.catalog, searcher=state.searcher, settings=state.settings)
+        """The service over an app's ``state`` (catalog, searcher, settings, insights of the lifespan)."""
+        recorder = getattr(state, "insights", None)
+        return cls(catalog=state.catalog, searcher=state.searcher, settings=state.settings, recorder=recorder)
+
+    def count(self, event: UsageEvent) -> None:
+        """Report a view or download to insights (:mod:`search.services.insights`; never by whom)."""
+        if self.recorder is not None:
+            self.recorder.add(event)
 
     # -- one document ---------------------------------------------------------------------------------
 
@@ -159,9 +170,20 @@ class Documents:
 
     # -- search ---------------------------------------------------------------------------------------
 
-    def search(self, request: SearchRequest, *, viewer: Viewer | None = None) -> SearchResponse:
-        """One page of results with facet counts among all candidate documents this caller may read."""
-        return self.searcher.search(request, restrict=as_viewer(viewer).store_condition())
+    def search(
+        self, request: SearchRequest, *, viewer: Viewer | None = None, surface: str | None = None
+    ) -> SearchResponse:
+        """One page of results with facet counts among all candidate documents this caller may read.
+
+        ``surface`` (api, web, ...) counts the search for insights; internal searches pass none.
+        """
+        response = self.searcher.search(request, restrict=as_viewer(viewer).store_condition())
+        if surface is not None and self.recorder is not None:
+            no_good_match = getattr(response, "no_good_match", None)
+            matched = None if no_good_match is None else not no_good_match
+            filters = request.filters.model_dump(mode="json")
+            self.recorder.add(search_event(surface, request.query, filters, response.total, matched))
+        return response
 
     def result_counts(
         self, response: SearchResponse, filters: SearchFilters, *, viewer: Viewer | None = None

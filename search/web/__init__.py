@@ -14,7 +14,7 @@ __all__ = ["install_web"]
 
 def install_web(app: FastAPI) -> None:
     """Mount ``/static``, include the pages and wrap the error handlers (call after the API's own)."""
-    from search.web import citations, contribute, exchange, feeds, pages
+    from search.web import citations, contribute, exchange, feeds, insights, pages
     from search.web.errors import install_html_errors
     from search.web.render import STATIC_DIR, CachedStatic
 
@@ -24,4 +24,5 @@ def install_web(app: FastAPI) -> None:
     app.include_router(feeds.router)  # Atom feeds and citations (issue 17)
     app.include_router(citations.router)
     app.include_router(exchange.router)  # review, inbox, adoptions, state ledgers (issue 13)
+    app.include_router(insights.router)  # what officials look for, for curators (issue 17)
     install_html_errors(app)

@@ -1,4 +1,5 @@
-"""Reading pages: search (``/``), browse (``/browse``) and a document (``/documents/{id}``).
+"""Reading pages: search (``/``), browse (``/browse``), a document (``/documents/{id}``) and its
+printable page (``/documents/{id}/print``).
 
 Handlers gather what a page shows from the same service as the API
 (:class:`~search.services.documents.Documents`) and hand it to a template; everything works without
@@ -16,13 +17,14 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from kb.catalog import DocumentRecord
+from kb.catalog.insights import UsageEvent
 from kb.errors import AuthError, QueryError
-from kb.vocab import STATES, UNION_TERRITORIES, DocType, Sector
-from search.schemas import SearchFilters, SearchRequest, SearchResult
+from kb.vocab import UNION_TERRITORIES, DocType, Level, Sector
+from search.schemas import SearchFilters, SearchRequest, SearchResult, document_url, link_base
 from search.services.documents import Documents
 from search.web.filters import facet_options, read_filters
 from search.web.ledger import browse_context, document_context
-from search.web.render import highlight, page
+from search.web.render import PRINT_CSP, PRINT_CSS, highlight, page
 from search.web.text import anchor_for, excerpt, outline, section_views
 
 router = APIRouter(include_in_schema=False)
@@ -36,6 +38,19 @@ EXAMPLE_QUERIES = (
     "agreement between two states to share e-District services",
 )
 
+# Browse groups the states as the Zonal Councils do (States Reorganisation Act, 1956; the North
+# Eastern Council for the eight north-eastern states), a grouping officials already know; the union
+# territories are listed on their own.
+REGIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("North", ("Haryana", "Himachal Pradesh", "Punjab", "Rajasthan")),
+    ("South", ("Andhra Pradesh", "Karnataka", "Kerala", "Tamil Nadu", "Telangana")),
+    ("East", ("Bihar", "Jharkhand", "Odisha", "West Bengal")),
+    ("West", ("Goa", "Gujarat", "Maharashtra")),
+    ("North-East", ("Arunachal Pradesh", "Assam", "Manipur", "Meghalaya", "Mizoram", "Nagaland", "Sikkim", "Tripura")),
+    ("Central", ("Chhattisgarh", "Madhya Pradesh", "Uttar Pradesh", "Uttarakhand")),
+    ("Union territories", UNION_TERRITORIES),
+)
+NATIONAL = SearchFilters(national=True)
 
 _DASH_ITEM = re.compile(r"(?<!\S)- ")
 
@@ -55,6 +70,7 @@ class ResultView:
     states: list[str]
     sector: str
     year: int | None
+    level: str = Level.STATE.value
     lang: str = "en"
     section: str = ""
     page: int | None = None
@@ -87,6 +103,10 @@ def _language(record: DocumentRecord | None) -> str:
     return str((record.metadata.get("language") if record else None) or "en")
 
 
+def _level(record: DocumentRecord | None) -> str:
+    return str((record.metadata.get("level") if record else None) or Level.STATE.value)
+
+
 def _from_search(result: SearchResult, record: DocumentRecord | None) -> ResultView:
     return ResultView(
         id=result.document_id,
@@ -95,6 +115,7 @@ def _from_search(result: SearchResult, record: DocumentRecord | None) -> ResultV
         states=result.states,
         sector=result.sector,
         year=result.year,
+        level=_level(record),
         lang=_language(record),
         section=result.section,
         page=result.page,
@@ -111,6 +132,7 @@ def _from_record(record: DocumentRecord, documents: Documents) -> ResultView:
         states=record.states,
         sector=record.sector,
         year=record.year,
+        level=_level(record),
         lang=_language(record),
         snippet=Markup.escape(bulleted(excerpt(documents.sections(record)))),
     )
@@ -138,10 +160,12 @@ def search_page(request: Request) -> Response:
     total = 0
     errors = list(chosen.errors)
     counts: dict[str, dict[str, int]] = {}
+    national: int | None = None  # "All India" documents beside the states, where counting them is cheap
     no_good_match = False  # the relevance floor found nothing close (results are only the nearest titles)
     if q:
         try:
-            response = documents.search(SearchRequest(query=q, top_k=PER_PAGE, offset=offset, filters=chosen.filters))
+            wanted = SearchRequest(query=q, top_k=PER_PAGE, offset=offset, filters=chosen.filters)
+            response = documents.search(wanted, surface="web")
         except QueryError as exc:
             errors.append(exc.message)
         else:
@@ -153,6 +177,8 @@ def search_page(request: Request) -> Response:
         found = documents.listing(chosen.filters, limit=PER_PAGE, offset=offset)
         total, results = found.total, [_from_record(r, documents) for r in found.records]
         counts = documents.counts(chosen.filters, disjunctive=True)
+        alone = chosen.filters.model_copy(update={"states": [], "national": True})
+        national = documents.listing(alone, limit=1).total
     f = chosen.filters
     facets = {
         "states": facet_options(counts.get("states", {}), f.states),
@@ -172,6 +198,7 @@ def search_page(request: Request) -> Response:
             "results": results,
             "total": total,
             "facets": facets,
+            "national": national,
             "params": params,
             "page_no": page_no,
             "last_page": last_page,
@@ -210,8 +237,8 @@ def browse_page(request: Request) -> Response:
         "browse.html",
         {
             "total": documents.active_total(),
-            "states": [(name, states.get(name, 0)) for name in STATES],
-            "territories": [(name, states.get(name, 0)) for name in UNION_TERRITORIES],
+            "national": documents.listing(NATIONAL, limit=1).total,
+            "regions": [(region, [(name, states.get(name, 0)) for name in names]) for region, names in REGIONS],
             "sectors": sorted(((s.value, sectors.get(s.value, 0)) for s in Sector), key=lambda kv: (-kv[1], kv[0])),
             "types": [(t.value, types.get(t.value, 0)) for t in DocType if types.get(t.value)],
             "years": sorted(years.items(), reverse=True),
@@ -225,6 +252,7 @@ def document_page(document_id: str, request: Request) -> Response:
     check_reading(request)
     documents = _documents(request)
     record = documents.get(document_id, missing=MISSING, withdrawn=WITHDRAWN)  # pages hold no keys
+    documents.count(UsageEvent(kind="view", surface="web", document_id=record.id))  # insights, never who
     views = section_views(documents.sections(record))
     versions = documents.versions(record)
     related = [(str(i), documents.readable(str(i))) for i in record.metadata.get("related") or []]
@@ -246,4 +274,32 @@ def document_page(document_id: str, request: Request) -> Response:
             "similar": similar,
             **document_context(request.app.state, record),  # adopted by, and the exchange forms
         },
+    )
+
+
+@router.get("/documents/{document_id}/print")
+def printable_page(document_id: str, request: Request, download: bool = False) -> Response:
+    """The document as one standalone HTML page: for a desktop that cannot open the original (a
+    Markdown file), to print, or (``?download=1``) to save as a file."""
+    check_reading(request)
+    documents = _documents(request)
+    record = documents.get(document_id, missing=MISSING, withdrawn=WITHDRAWN)
+    views = section_views(documents.sections(record))
+    settings = request.app.state.settings
+    disposition = "attachment" if download else "inline"
+    return page(
+        request,
+        "print.html",
+        {
+            "doc": record,
+            "meta": record.metadata,
+            "lang": _language(record),
+            "sections": views,
+            "outline": outline(views),
+            "site": link_base(settings, str(request.base_url)),
+            "online_at": document_url(settings, record.id, base=str(request.base_url)),
+            "print_css": PRINT_CSS,
+        },
+        Content_Security_Policy=PRINT_CSP,
+        Content_Disposition=f'{disposition}; filename="{record.id}.html"',
     )

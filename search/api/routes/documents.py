@@ -17,6 +17,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 
 from kb.catalog import JobRecord
+from kb.catalog.insights import UsageEvent
 from search.api.deps import ContributionsDep, CurrentKey, DocumentsDep, ReaderKey
 from search.api.exchange_schemas import AdoptionSummary
 from search.api.routes.adoptions import ExchangeDep
@@ -91,6 +92,7 @@ def get_document(
 ) -> DocumentDetail:
     record = documents.get(document_id, key)  # withdrawn: gone for readers, admins still see it
     pending = Reviews.of(request.app.state).pending_for(key, record.id)
+    documents.count(UsageEvent(kind="view", surface="api", document_id=record.id))
     adoptions = [AdoptionSummary.of(a, keyed=key is not None) for a in exchange.adoptions_for(record, key)]
     return DocumentDetail(
         id=record.id,
@@ -123,6 +125,7 @@ def get_file(
     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> StreamingResponse:
     stored = documents.file(documents.get(document_id, key), version)
+    documents.count(UsageEvent(kind="download", surface="api", document_id=document_id))
     # Always a download (an uploaded HTML page must not run scripts as our origin), never sniffed into
     # something else, and sandboxed by CSP should a browser render it anyway.
     quoted = quote(stored.filename)  # as Starlette's FileResponse names a download

@@ -63,4 +63,4 @@ def retrieve(
     Citation links are absolute: `KB_PUBLIC_URL` when the server sets it, else this request's own address.
     """
     # the request's base (scheme, host, root_path) so an assistant can show a link that works
-    return assistant.retrieve(body, base_url=str(request.base_url), viewer=Viewer.of(key))
+    return assistant.retrieve(body, base_url=str(request.base_url), viewer=Viewer.of(key), surface="assistant")

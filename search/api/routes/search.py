@@ -10,7 +10,7 @@ from search.api.deps import DocumentsDep, ReaderKey
 from search.api.schemas import FacetsResponse, problem_responses
 from search.schemas import SearchMode, SearchRequest, SearchResponse
 from search.services.access import Viewer
-from search.validation import SectorParam, TypeParam, YearParam, build_filters
+from search.validation import AdoptedByParam, SectorParam, TypeParam, YearParam, build_filters
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=problem_responses(400, 401, 422, 429))
 
@@ -31,17 +31,20 @@ def search_get(
     year_from: YearParam = None,
     year_to: YearParam = None,
     mode: SearchMode = "hybrid",
+    adopted_by: AdoptedByParam = None,
 ) -> SearchResponse:
     """One result per document with its best section and a highlighted snippet, plus facet counts."""
-    filters = build_filters(states=state, sector=sector, type=type, year_from=year_from, year_to=year_to)
+    filters = build_filters(
+        states=state, sector=sector, type=type, year_from=year_from, year_to=year_to, adopted_by=adopted_by
+    )
     request = SearchRequest(query=q, top_k=top_k, offset=offset, filters=filters, mode=mode)
-    return documents.search(request, viewer=Viewer.of(key))
+    return documents.search(request, viewer=Viewer.of(key), surface="api")
 
 
 @router.post("/search", response_model=SearchResponse, summary="Search practices (JSON body)")
 def search_post(documents: DocumentsDep, key: ReaderKey, body: SearchRequest) -> SearchResponse:
     """Same as GET, with filters as a JSON object."""
-    return documents.search(body, viewer=Viewer.of(key))
+    return documents.search(body, viewer=Viewer.of(key), surface="api")
 
 
 @router.get("/facets", response_model=FacetsResponse, summary="Document counts by state, sector, type, year")

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 VERBS = ("Identify", "ListMetadataFormats", "ListSets", "GetRecord", "ListIdentifiers", "ListRecords")
 GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
 METADATA_PREFIX = "oai_dc"
+EXCHANGE_PREFIX = "exchange_json"  # our full JSON metadata (search.oai.exchange_format)
+METADATA_PREFIXES = (METADATA_PREFIX, EXCHANGE_PREFIX)
 SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -107,8 +109,9 @@ def parse_request(pairs: list[tuple[str, str]]) -> Request:
 
 
 def check_prefix(prefix: str) -> None:
-    if prefix != METADATA_PREFIX:
-        raise OAIError("cannotDisseminateFormat", f"the only metadata format here is {METADATA_PREFIX}, not '{prefix}'")
+    if prefix not in METADATA_PREFIXES:
+        formats = " and ".join(METADATA_PREFIXES)
+        raise OAIError("cannotDisseminateFormat", f"the metadata formats here are {formats}, not '{prefix}'")
 
 
 def _list_query(verb: str, arguments: dict[str, str]) -> ListQuery:
@@ -184,6 +187,6 @@ def decode_token(token: str, verb: str) -> ListQuery:
         )
     except (ValueError, KeyError, TypeError, IndexError, binascii.Error, UnicodeDecodeError):
         raise bad from None
-    if query.verb != verb or query.metadata_prefix != METADATA_PREFIX or query.cursor < 0:
+    if query.verb != verb or query.metadata_prefix not in METADATA_PREFIXES or query.cursor < 0:
         raise bad
     return query

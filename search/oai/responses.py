@@ -7,8 +7,11 @@ validating harvesters check it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from lxml import etree
 
+from search.oai import exchange_format
 from search.oai.protocol import GRANULARITY, METADATA_PREFIX, OAIError, now_datestamp
 from search.oai.repository import Item, oai_identifier, set_specs
 from search.services.describe import Description
@@ -59,12 +62,17 @@ def identify(*, name: str, base_url: str, admin_email: str, earliest: str) -> et
     return element
 
 
-def metadata_formats() -> etree._Element:
+def metadata_formats(base: str) -> etree._Element:
+    """oai_dc for every harvester, and exchange_json (our full metadata) for exchanges."""
     element = etree.Element(_oai("ListMetadataFormats"))
-    entry = _sub(element, "metadataFormat")
-    _sub(entry, "metadataPrefix", METADATA_PREFIX)
-    _sub(entry, "schema", OAI_DC_SCHEMA)
-    _sub(entry, "metadataNamespace", OAI_DC_NS)
+    for prefix, schema, namespace in (
+        (METADATA_PREFIX, OAI_DC_SCHEMA, OAI_DC_NS),
+        (exchange_format.PREFIX, f"{base}{exchange_format.SCHEMA_PATH}", exchange_format.NAMESPACE),
+    ):
+        entry = _sub(element, "metadataFormat")
+        _sub(entry, "metadataPrefix", prefix)
+        _sub(entry, "schema", schema)
+        _sub(entry, "metadataNamespace", namespace)
     return element
 
 
@@ -86,12 +94,18 @@ def header(parent: etree._Element, item: Item, ns: str) -> etree._Element:
     return element
 
 
-def record(parent: etree._Element, item: Item, ns: str, description: Description | None) -> etree._Element:
-    """A record: header, and for a live item the oai_dc metadata (a deleted one has none)."""
+def record(
+    parent: etree._Element, item: Item, ns: str, description: Description | dict[str, Any] | None
+) -> etree._Element:
+    """A record: header, and for a live item its metadata (a deleted one has none): oai_dc from a
+    description, exchange_json from its JSON object."""
     element = _sub(parent, "record")
     header(element, item, ns)
     if description is not None and not item.deleted:
-        dublin_core(_sub(element, "metadata"), description)
+        if isinstance(description, dict):
+            exchange_format.element(_sub(element, "metadata"), description)
+        else:
+            dublin_core(_sub(element, "metadata"), description)
     return element
 
 

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from kb.catalog import Catalog, DocumentRecord
 from kb.errors import AuthError
 from kb.settings import Settings
-from search.oai import responses
+from search.oai import exchange_format, responses
 from search.oai.protocol import ListQuery, OAIError, check_prefix, encode_token, parse_request
 from search.oai.repository import Repository, all_sets
 from search.schemas import link_base
@@ -31,6 +31,12 @@ MEDIA_TYPE = "text/xml; charset=utf-8"
 @router.get("/oai")
 async def oai_get(request: Request) -> Response:
     return await run_in_threadpool(_answer, request, list(request.query_params.multi_items()))
+
+
+@router.get(exchange_format.SCHEMA_PATH)
+async def exchange_json_schema() -> Response:
+    """The XML Schema that ListMetadataFormats names for exchange_json."""
+    return Response(exchange_format.SCHEMA, media_type=MEDIA_TYPE)
 
 
 @router.post("/oai")
@@ -71,7 +77,7 @@ def _verb(repo: Repository, verb: str, arguments: dict[str, str], query: ListQue
     if verb == "ListMetadataFormats":
         if "identifier" in arguments:
             repo.item(arguments["identifier"])
-        return responses.metadata_formats()
+        return responses.metadata_formats(repo.base)
     if verb == "ListSets":
         if "resumptionToken" in arguments:  # we never issue one for sets
             raise OAIError("badResumptionToken", "ListSets is never split into pages here; ask without a token")
@@ -80,7 +86,8 @@ def _verb(repo: Repository, verb: str, arguments: dict[str, str], query: ListQue
         check_prefix(arguments["metadataPrefix"])
         item = repo.item(arguments["identifier"])
         element = responses.list_element("GetRecord")
-        responses.record(element, item, repo.ns, None if item.deleted else _describe(repo, item.record))
+        prefix = arguments["metadataPrefix"]
+        responses.record(element, item, repo.ns, None if item.deleted else _describe(repo, item.record, prefix))
         return element
     assert query is not None
     page = repo.page(query)
@@ -89,7 +96,8 @@ def _verb(repo: Repository, verb: str, arguments: dict[str, str], query: ListQue
         if verb == "ListIdentifiers":
             responses.header(element, item, repo.ns)
         else:
-            responses.record(element, item, repo.ns, None if item.deleted else _describe(repo, item.record))
+            described = None if item.deleted else _describe(repo, item.record, query.metadata_prefix)
+            responses.record(element, item, repo.ns, described)
     if page.more:
         token = encode_token(query, page.items[-1].key, page.cursor + len(page.items))
         responses.resumption_token(element, token, total=page.total, cursor=page.cursor)
@@ -98,5 +106,7 @@ def _verb(repo: Repository, verb: str, arguments: dict[str, str], query: ListQue
     return element
 
 
-def _describe(repo: Repository, record: DocumentRecord) -> Description:
+def _describe(repo: Repository, record: DocumentRecord, prefix: str) -> Description | dict[str, Any]:
+    if prefix == exchange_format.PREFIX:
+        return exchange_format.document_json(record, repo.catalog, repo.base)
     return describe(record, repo.catalog, repo.settings, base=repo.base)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 
+from tests.conftest import FIXTURES
 from tests.oai.conftest import DC, LIVE, OAI, WITHDRAWN, valid
 
 
@@ -36,7 +39,7 @@ def test_identify(oai_client: TestClient) -> None:
 
 def test_metadata_formats_and_sets(oai_client: TestClient) -> None:
     formats = oai(oai_client, verb="ListMetadataFormats")
-    assert [e.text for e in formats.iter(f"{OAI}metadataPrefix")] == ["oai_dc"]
+    assert [e.text for e in formats.iter(f"{OAI}metadataPrefix")] == ["oai_dc", "exchange_json"]
     specs = {e.text for e in oai(oai_client, verb="ListSets").iter(f"{OAI}setSpec")}
     assert {"state", "state:Haryana", "state:Jammu_and_Kashmir", "sector:health", "type:case_study"} <= specs
     known = oai(oai_client, verb="ListMetadataFormats", identifier="oai:exchange.test:haryana-cm-window")
@@ -49,7 +52,7 @@ def harvest(client: TestClient, verb: str, **params: str) -> tuple[list[etree._E
     """Follow resumption tokens to the end; returns the items and the token elements seen."""
     items: list[etree._Element] = []
     tokens: list[etree._Element] = []
-    root = oai(client, verb=verb, metadataPrefix="oai_dc", **params)
+    root = oai(client, verb=verb, **{"metadataPrefix": "oai_dc", **params})
     while True:
         body = root.find(f"{OAI}{verb}")
         assert body is not None, etree.tostring(root)
@@ -105,6 +108,31 @@ def test_dublin_core_of_a_record(oai_client: TestClient) -> None:
         "sector:grievance_redressal",
         "type:case_study",
     ]
+
+
+EXCHANGE = "{urn:egov-practice-exchange:oai:exchange_json:1}document"
+
+
+def test_exchange_json_carries_the_full_public_metadata_and_the_file(oai_client: TestClient) -> None:
+    schema = oai_client.get("/oai/exchange_json.xsd")
+    assert schema.status_code == 200
+    assert schema.text == (FIXTURES / "oai" / "exchange_json.xsd").read_text()  # the copy tests validate with
+    identifier = "oai:exchange.test:haryana-cm-window"
+    root = oai(oai_client, verb="GetRecord", metadataPrefix="exchange_json", identifier=identifier)
+    body = json.loads(root.findtext(f"{OAI}GetRecord/{OAI}record/{OAI}metadata/{EXCHANGE}") or "")
+    document = oai_client.get("/v1/documents/haryana-cm-window").json()
+    assert body["id"] == "haryana-cm-window"
+    assert body["version"] == document["version"]
+    assert body["metadata"]["sector"] == "grievance_redressal" and body["metadata"]["states"] == ["Haryana"]
+    assert "contact" not in body["metadata"]  # records go to other machines: no officials' contacts
+    file = oai_client.get(body["file"]["url"])
+    assert file.status_code == 200
+    assert hashlib.sha256(file.content).hexdigest() == body["file"]["sha256"]
+    assert len(file.content) == body["file"]["size_bytes"]
+    records, _ = harvest(oai_client, "ListRecords", metadataPrefix="exchange_json")
+    assert len(records) == len(LIVE) + 1
+    deleted = [r for r in records if r.find(f"{OAI}header").get("status") == "deleted"]  # type: ignore[union-attr]
+    assert len(deleted) == 1 and deleted[0].find(f"{OAI}metadata") is None
 
 
 def test_sets_and_dates_select(oai_client: TestClient) -> None:

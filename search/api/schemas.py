@@ -186,6 +186,15 @@ class VersionOut(BaseModel):
         )
 
 
+class VersionDetail(VersionOut):
+    """One stored version as it was: its metadata and sections, at its permanent address."""
+
+    document_id: str
+    metadata: dict[str, Any] = Field(description="`contact` is null unless the request carries an API key.")
+    sections: list[SectionOut]
+    url: str = Field(description="The version's permanent page, for citations.")
+
+
 class DocumentDetail(BaseModel):
     id: str
     title: str

@@ -108,8 +108,14 @@ class Documents:
             return None
         return record
 
-    def sections(self, record: DocumentRecord) -> list[Section]:
-        return self.catalog.sections(record.id)
+    def sections(self, record: DocumentRecord, version: int | None = None) -> list[Section]:
+        """The sections of the current version, or of ``version`` (NotFoundError if never stored)."""
+        if version is not None:
+            self.catalog.version(record.id, version)  # names a version that does not exist
+        return self.catalog.sections(record.id, version)
+
+    def version(self, record: DocumentRecord, version: int) -> VersionRecord:
+        return self.catalog.version(record.id, version)
 
     def versions(self, record: DocumentRecord) -> list[VersionRecord]:
         return self.catalog.versions(record.id)

@@ -100,3 +100,16 @@ def test_operations_endpoints(client: TestClient) -> None:
     assert set(not_found["content"]) == {"application/problem+json"}
     assert "413" in spec["paths"]["/v1/documents"]["post"]["responses"]
     assert spec["components"]["schemas"]["SearchRequest"]["examples"]
+
+
+def test_a_version_as_it_was_by_its_permanent_number(client: TestClient) -> None:
+    document_id = client.get("/v1/documents").json()["documents"][0]["id"]
+    current = client.get(f"/v1/documents/{document_id}").json()
+    version = client.get(f"/v1/documents/{document_id}/versions/1")
+    assert version.status_code == 200, version.text
+    body = version.json()
+    assert body["version"] == 1 and body["url"] == f"/documents/{document_id}/versions/1"
+    assert [s["text"] for s in body["sections"]] == [s["text"] for s in current["sections"]]
+    missing = client.get(f"/v1/documents/{document_id}/versions/99")
+    assert missing.status_code == 404 and "no version 99" in missing.json()["detail"]
+    assert client.get(f"/v1/documents/{document_id}/versions/0").status_code == 422

@@ -31,6 +31,7 @@ from search.api.schemas import (
     PendingReview,
     SectionOut,
     SimilarResponse,
+    VersionDetail,
     VersionOut,
     WithdrawnOut,
     problem_responses,
@@ -138,6 +139,29 @@ def get_file(
         stored.pieces,
         media_type=stored.media_type,
         headers={**FILE_HEADERS, "Content-Disposition": disposition, "Content-Length": str(stored.size)},
+    )
+
+
+@router.get(
+    "/{document_id}/versions/{number}",
+    response_model=VersionDetail,
+    summary="One version as it was: metadata and sections",
+)
+def get_version(
+    document_id: DocumentId,
+    number: Annotated[int, PathParam(ge=1, le=1_000_000, description="The version number.")],
+    documents: DocumentsDep,
+    key: ReaderKey,
+) -> VersionDetail:
+    """A stored version never changes: cite it by its `url` (the page at `/documents/{id}/versions/{n}`)."""
+    record = documents.get(document_id, key)
+    stored = documents.version(record, number)
+    return VersionDetail(
+        **VersionOut.of(stored).model_dump(),
+        document_id=record.id,
+        metadata=redact_metadata(stored.metadata, key),
+        sections=[SectionOut.of(i, s) for i, s in enumerate(documents.sections(record, number))],
+        url=f"/documents/{record.id}/versions/{number}",
     )
 
 

@@ -57,7 +57,7 @@ def test_landing_page_shows_what_is_there(web: TestClient) -> None:
     page = soup(web, "/")
     assert_accessible_basics(page)
     nav = [text(a) for a in page.select("header nav a")]
-    assert nav == ["Search", "Browse", "Contribute", "API docs"]
+    assert nav == ["Search", "Browse", "Contribute", "Review", "Inbox", "API docs"]
     assert page.select_one("form[role=search][action='/'][method=get] input[name=q]")
     assert f"{DOCUMENT_COUNT} e-governance practices" in text(page.select_one(".lead"))
     haryana = page.select_one("a[href='/?state=Haryana']")

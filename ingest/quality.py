@@ -53,7 +53,6 @@ SHAPE: dict[str, tuple[str, ...]] = {
         "requirements",
     ),
 }
-SHAPE_TEXT = ", ".join(SHAPE)
 _NUMBERING = re.compile(r"^(?:(?:section|part|chapter)\s+)?(?:\d+|[ivx]+|[a-z])(?:\.\d+)*[.):]?\s+")
 
 
@@ -86,8 +85,8 @@ def practice_warnings(meta: DocumentMetadata, sections: Sequence[Section]) -> li
         return []
     headings = list(dict.fromkeys(h for section in sections for h in section.heading_path))
     warnings = [
-        f"case study has no '{part}' section; add a '## {part}' heading (also accepted: "
-        f"{', '.join(s.capitalize() for s in SHAPE[part][1:3])}); the agreed shape is {SHAPE_TEXT}"
+        f"case study has no '{part}' section; add '## {part}' "
+        f"({' or '.join(s.capitalize() for s in SHAPE[part][1:3])} also count)"
         for part in missing_parts(headings)
     ]
     if not meta.owner:

@@ -143,6 +143,14 @@ def _print_report(report: dict[str, Any]) -> None:
     )
     for failure in report["failed"]:
         click.echo(f"  failed: {failure['path']}: {failure['error']}", err=True)
+    _print_warnings(report["documents"])
+
+
+def _print_warnings(documents: list[dict[str, Any]]) -> None:
+    """What may need a look (low OCR confidence, a case study without the agreed sections), on stderr."""
+    for document in documents:
+        for warning in document.get("warnings") or ():
+            click.echo(f"  warning: {document['path']}: {warning}", err=True)
 
 
 @click.command()
@@ -165,7 +173,14 @@ def validate(paths: tuple[Path, ...], as_json: bool, kb_dir: Path | None) -> Non
         try:
             data, raw = preparer.read_file(path)
             prepared = preparer.prepare(data, filename=path.name, raw_meta=raw, source=str(path))
-            valid.append({"path": str(path), "id": prepared.meta.id, "chunks": len(prepared.chunks)})
+            valid.append(
+                {
+                    "path": str(path),
+                    "id": prepared.meta.id,
+                    "chunks": len(prepared.chunks),
+                    "warnings": prepared.warnings,
+                }
+            )
         except KBError as exc:
             failed.append({"path": str(path), "error": exc.message})
     if as_json:
@@ -176,4 +191,5 @@ def validate(paths: tuple[Path, ...], as_json: bool, kb_dir: Path | None) -> Non
         for item in failed:
             click.echo(f"invalid {item['path']}: {item['error']}")
         click.echo(f"{len(valid)} valid, {len(failed)} invalid")
+        _print_warnings(valid)
     sys.exit(1 if failed else 0)

@@ -23,6 +23,7 @@ from kb.store import Bm25Encoder, ChunkStore, ScoredChunk
 from kb.store.base import QueryPlan
 from search.components import make_retriever
 from search.facets import FACETS, FacetCounts, as_facets, candidate_counts, filtered_on, relaxed
+from search.query_cache import QueryVectorCache
 from search.schemas import (
     DocumentFacts,
     FacetValue,
@@ -74,6 +75,7 @@ class Searcher:
         self.store = store
         self.text_embedder = make_text_embedder(settings)
         self.bm25 = Bm25Encoder()
+        self.query_cache = QueryVectorCache(settings.dense_model_name)  # facet recounts, paging, repeats
         self.retriever = make_retriever(settings, store)
 
     def warm_up(self) -> None:
@@ -94,10 +96,17 @@ class Searcher:
         return text
 
     def embed_query(self, text: str) -> list[float]:
+        """The dense query vector; each text is embedded once while it stays in :attr:`query_cache`."""
+        return self.query_cache.dense(text, self._embed_dense)
+
+    def sparse_query(self, text: str) -> SparseVector | None:
+        return self.query_cache.sparse(text, self._embed_sparse)
+
+    def _embed_dense(self, text: str) -> list[float]:
         result: dict[str, Any] = self.text_embedder.run(text=text)
         return list(result["embedding"])
 
-    def sparse_query(self, text: str) -> SparseVector | None:
+    def _embed_sparse(self, text: str) -> SparseVector | None:
         vector = self.bm25.embed_query(text)
         return vector if vector.indices else None  # only stop-words: dense alone decides
 

@@ -1,8 +1,10 @@
 """``kb mcp``: the MCP server over stdio, for desktop assistants (Claude Desktop, IDEs, ...).
 
 The client starts this process and talks JSON-RPC on its stdin/stdout, so nothing else may be written
-to stdout: the model is loaded with stdout sent to stderr, and while serving the SDK points fd 1 at
-stderr itself. Everything for the user (the banner, warnings) goes to stderr, where clients log it.
+to stdout: while serving the SDK points fd 1 at stderr itself. The model loads in a background thread
+started once the stdio transport runs, so ``initialize`` and ``tools/list`` are answered at once; tool
+calls wait for it (:class:`~search.mcp.server.Warming`). Everything for the user (the banner,
+warnings) goes to stderr, where clients log it.
 The process opens the KB (the embedded index allows one process), so while ``kb serve`` runs,
 connect the client to the server's ``/mcp`` URL instead; the error gives the real one.
 """
@@ -10,7 +12,6 @@ connect the client to the server's ``/mcp`` URL instead; the error gives the rea
 from __future__ import annotations
 
 import contextlib
-import sys
 from pathlib import Path
 
 import click
@@ -25,8 +26,9 @@ def mcp_command(kb_dir: Path | None) -> None:
     list facets and find similar practices (docs/assistants.md)."""
     import anyio
 
-    from search.assistant import start_assistant
+    from search.assistant import AssistantService
     from search.mcp import build_server
+    from search.mcp.server import Warming
     from search.retrieval import Searcher
 
     settings = make_settings(kb_dir)
@@ -41,10 +43,18 @@ def mcp_command(kb_dir: Path | None) -> None:
     require_kb(settings)
     with contextlib.ExitStack() as stack:
         catalog, store = stack.enter_context(open_kb(settings, "mcp"))
-        with contextlib.redirect_stdout(sys.stderr):
-            service = start_assistant(settings, catalog, Searcher(settings, store))
+        service = AssistantService(settings, catalog, Searcher(settings, store))  # warmed below
         documents = catalog.counts()["documents"]
         click.echo(f"kb mcp: serving {documents} documents from {settings.kb_dir} over stdio", err=True)
         if not documents:  # most likely a wrong --kb-dir in the client's config: say so where it logs
             click.echo(f"kb mcp: warning: no documents in {settings.kb_dir}; check --kb-dir or run kb ingest", err=True)
-        anyio.run(build_server(service).run_stdio_async)
+        warming = Warming()
+        server = build_server(service, warming)
+
+        async def serve() -> None:
+            async with anyio.create_task_group() as group:
+                group.start_soon(server.run_stdio_async)
+                await anyio.sleep(0.2)  # the transport has claimed fd 1 by now: a stray print cannot reach it
+                warming.start(service.warm_up)
+
+        anyio.run(serve)

@@ -1,22 +1,28 @@
 """``kb serve`` and ``kb reindex``: the commands that need the KB to themselves.
 
-``kb serve`` records where it listens in ``KB_DIR/server.json`` once uvicorn has bound its socket
-(after the app's lifespan has opened the KB), and removes it when it shuts down, so other commands refused by
-the lock can name the real URL (:mod:`search.cli.running`).
+``kb serve`` records where it listens in ``KB_DIR/server.json`` once uvicorn has bound its socket, and
+removes it when it shuts down, so other commands refused by the lock can name the real URL
+(:mod:`search.cli.running`). It binds within a second: uvicorn serves
+:class:`~search.api.readiness.DeferredApp`, which answers ``/healthz`` (and 503 with ``Retry-After``
+elsewhere) while the app is imported and the model loads in the background. A failure there stops the
+server: one of our errors exits 1 with ``Error: ...``, anything else 3 (uvicorn's failed start-up).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from kb.errors import ConfigError, StoreLockedError
+from kb.errors import ConfigError, KBError, StoreLockedError
 from kb.settings import QDRANT_MEMORY_URL, Settings
 from search.cli.common import kb_dir_option, make_settings
 from search.cli.running import base_url, explain_lock, lock_message, read_record, remove_record, write_record
+
+STARTUP_FAILURE = 3  # uvicorn's exit code when an app fails to start (uvicorn.config.STARTUP_FAILURE)
 
 
 @click.command()
@@ -38,7 +44,7 @@ def serve(host: str, port: int, workers: int, kb_dir: Path | None) -> None:
     """
     import uvicorn
 
-    from search.api import create_app
+    from search.api.readiness import DeferredApp
 
     settings = make_settings(kb_dir)
     if settings.torch_threads == 0:
@@ -67,12 +73,25 @@ def serve(host: str, port: int, workers: int, kb_dir: Path | None) -> None:
             finally:
                 remove_record(kb_path)
 
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
+    def build() -> Any:
+        from search.api import create_app  # imports Haystack and torch: seconds, in DeferredApp's thread
+
+        return create_app(settings)
+
+    def stop(_failure: BaseException) -> None:
+        server.should_exit = True
+
+    app = DeferredApp(build, on_failure=stop)
+    server = RecordingServer(uvicorn.Config(app, host=host, port=port, log_level="info"))
     try:
         with explain_lock(settings, "serve"):
-            RecordingServer(config).run()
+            server.run()
+            if isinstance(app.failure, KBError):
+                raise app.failure
     finally:  # every other way out (a failed start-up, an exception)
         remove_record(kb_path)
+    if app.failure is not None:
+        sys.exit(STARTUP_FAILURE)
 
 
 def _serve_processes(settings: Settings, host: str, port: int, workers: int) -> None:

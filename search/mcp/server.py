@@ -2,15 +2,20 @@
 
 One subclass hook, :meth:`ExchangeServer.call_tool` (the SDK's documented entry point for every tool
 call, whichever transport), turns the SDK's argument validation failures into the one-line messages
-of :mod:`search.mcp.arguments` and refuses arguments a tool does not take.
+of :mod:`search.mcp.arguments` and refuses arguments a tool does not take. It also waits, with a bound,
+for the model that ``kb mcp`` loads in the background (:class:`Warming`), so ``initialize`` and
+``tools/list`` are answered at once (issue 16: 18 s under load when the model loaded first).
 """
 
 from __future__ import annotations
 
 import inspect
+import threading
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
+import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp_types import CallToolResult, InputRequiredResult, ToolAnnotations
@@ -22,17 +27,51 @@ from search.mcp.text import INSTRUCTIONS
 from search.mcp.tools import AssistantTools
 
 SERVER_NAME = "egov-practice-exchange"
+WARM_UP_WAIT_SECONDS = 120.0  # a tool call waits this long for the model before asking to retry
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+
+
+class Warming:
+    """The model loading in a background thread; tool calls wait for it (:meth:`wait`)."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+    def start(self, load: Callable[[], None]) -> threading.Thread:
+        thread = threading.Thread(target=self._run, args=(load,), name="kb-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def _run(self, load: Callable[[], None]) -> None:
+        try:
+            load()
+        except BaseException as exc:  # reported to every tool call
+            self.error = exc
+        finally:
+            self.done.set()
+
+    async def wait(self, timeout: float = WARM_UP_WAIT_SECONDS) -> None:
+        """Return once loaded; a tool error if loading failed or takes longer than ``timeout``."""
+        if not self.done.is_set():
+            await anyio.to_thread.run_sync(self.done.wait, timeout)
+        if self.error is not None:
+            raise ToolError(f"the server failed to start: {self.error}")
+        if not self.done.is_set():
+            raise ToolError("the server is still starting (loading the search model); retry in a moment")
 
 
 class ExchangeServer(MCPServer[Any]):
     """``MCPServer`` whose argument errors read like the API's, without pydantic's internals."""
 
     _input_schemas: dict[str, dict[str, Any]] | None = None
+    warming: Warming | None = None  # set when the model loads in the background (kb mcp)
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        if self.warming is not None:
+            await self.warming.wait()
         schema = (await self._schemas()).get(name)
         if schema is None:  # unknown tool: the SDK's own message names it
             return await super().call_tool(name, arguments, context)
@@ -56,8 +95,9 @@ class ExchangeServer(MCPServer[Any]):
         return self._input_schemas
 
 
-def build_server(service: AssistantService) -> MCPServer[Any]:
-    """The MCP server with the four read-only tools bound to ``service``."""
+def build_server(service: AssistantService, warming: Warming | None = None) -> MCPServer[Any]:
+    """The MCP server with the four read-only tools bound to ``service``; tool calls wait for
+    ``warming`` when given."""
     server = ExchangeServer(
         SERVER_NAME,
         title="E-governance Practice Exchange",
@@ -65,6 +105,7 @@ def build_server(service: AssistantService) -> MCPServer[Any]:
         version=_version(),
         log_level="WARNING",
     )
+    server.warming = warming
     for tool in AssistantTools(service).all:  # the docstring, dedented, is what the model reads
         server.add_tool(tool, description=inspect.cleandoc(tool.__doc__ or ""), annotations=READ_ONLY)
     return server

@@ -50,6 +50,7 @@ def catalog_filters(filters: SearchFilters) -> dict[str, Any]:
         "type": filters.type.value if filters.type else None,
         "year_from": filters.year_from,
         "year_to": filters.year_to,
+        "adopted_by": filters.adopted_by,
     }
 
 

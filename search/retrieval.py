@@ -9,9 +9,11 @@ candidates.
 
 from __future__ import annotations
 
+import math
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from haystack.dataclasses import SparseEmbedding
 
@@ -61,18 +63,34 @@ class _Group:
     """Chunks of one document among the candidates, best first."""
 
     hits: list[ScoredChunk] = field(default_factory=list)
+    boost: float = 0.0  # the adoption boost's share (KB_ADOPTION_BOOST), 0 without it
 
     @property
     def score(self) -> float:
-        return self.hits[0].score
+        best = self.hits[0].score
+        return best + abs(best) * self.boost  # x(1 + boost); a negative fused score still moves up
+
+    @property
+    def document_id(self) -> str:
+        return str(self.hits[0].document.meta.get("document_id"))
+
+
+class AdoptionSource(Protocol):
+    """What the searcher reads of the catalog's adoptions (the index holds none)."""
+
+    def adopted_document_ids(self, state: str) -> list[str]: ...
+
+    def adoption_counts(self, document_ids: Sequence[str] | None = None) -> dict[str, int]: ...
 
 
 class Searcher:
     """Answers search and similarity queries against one store; warm it up once per process."""
 
-    def __init__(self, settings: Settings, store: ChunkStore) -> None:
+    def __init__(self, settings: Settings, store: ChunkStore, adoptions: AdoptionSource | None = None) -> None:
+        """``adoptions`` (the catalog) answers the ``adopted_by`` filter and the adoption boost."""
         self.settings = settings
         self.store = store
+        self.adoptions = adoptions
         self.text_embedder = make_text_embedder(settings)
         self.bm25 = Bm25Encoder()
         self.query_cache = QueryVectorCache(settings.dense_model_name)  # facet recounts, paging, repeats
@@ -120,7 +138,7 @@ class Searcher:
         """
         text = self.check_query(request.query)
         hits = self.candidates(text, request.filters, mode=request.mode, restrict=restrict)
-        groups = self._group(hits)
+        groups = self.rank(hits)
         terms = query_terms(text)
         page = groups[request.offset : request.offset + request.top_k]
         return SearchResponse(
@@ -167,7 +185,7 @@ class Searcher:
         documents = self.retriever.run(
             query_embedding=dense,
             query_sparse_embedding=sparse_embedding,
-            filters=both(filters.to_store_filter(), restrict),
+            filters=both(self.scoped(filters).to_store_filter(), restrict),
             top_k=limit,
         )["documents"]
         return [ScoredChunk(document=d, score=float(d.score or 0.0)) for d in documents]
@@ -208,7 +226,7 @@ class Searcher:
         centroid = [sum(values) / len(vectors) for values in zip(*vectors, strict=True)]
         norm = sum(v * v for v in centroid) ** 0.5 or 1.0
         centroid = [v / norm for v in centroid]
-        scope = filters or SearchFilters()
+        scope = self.scoped(filters or SearchFilters())
         plan = QueryPlan(
             dense=centroid,
             filters=both(scope.to_store_filter(exclude_document=document_id), restrict),
@@ -219,6 +237,32 @@ class Searcher:
         return [self._result(group, []) for group in self._group(hits)[:top_k]]
 
     # -- shaping -------------------------------------------------------------------------------------
+
+    def scoped(self, filters: SearchFilters) -> SearchFilters:
+        """``filters`` with ``adopted_by`` answered from the catalog (one indexed query per search)."""
+        if not filters.adopted_by or filters.adopted_ids is not None:
+            return filters
+        if self.adoptions is None:
+            raise QueryError("the adopted_by filter needs the catalog's adoptions; this searcher was built without")
+        return filters.with_adopted_ids(self.adoptions.adopted_document_ids(filters.adopted_by))
+
+    def rank(self, hits: list[ScoredChunk]) -> list[_Group]:
+        """Hits grouped by document, best first; with ``KB_ADOPTION_BOOST`` > 0 a practice taken up by n
+        states scores x(1 + boost·ln(1 + n)) (off by default: docs/exchange.md has the measurement)."""
+        groups = self._group(hits)
+        weight = self.settings.adoption_boost
+        if weight <= 0 or self.adoptions is None or not groups:
+            return groups
+        counts = self.adoptions.adoption_counts([g.document_id for g in groups])
+        if not counts:
+            return groups
+        for group in groups:
+            group.boost = weight * math.log1p(counts.get(group.document_id, 0))
+        return sorted(groups, key=lambda g: g.score, reverse=True)
+
+    def ranked_document_ids(self, hits: list[ScoredChunk]) -> list[str]:
+        """Document ids in the order :meth:`search` ranks them (``kb eval`` measures this order)."""
+        return [g.document_id for g in self.rank(hits)]
 
     @staticmethod
     def _group(hits: list[ScoredChunk]) -> list[_Group]:

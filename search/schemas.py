@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from kb.errors import QueryError
 from kb.metadata import FIRST_YEAR
 from kb.settings import Settings
 from kb.vocab import DocType, Sector, canonical_state, parse_enum
@@ -37,6 +38,12 @@ class SearchFilters(BaseModel):
     # left out of the published schemas (tests/assistants/test_contracts.py pins them) and out of
     # serialised output until the API offers it on purpose.
     national: SkipJsonSchema[bool] = Field(default=False, exclude=True)
+    # Practices a state explores, pilots or adopted (any adoption status but dropped): GET /v1/search
+    # and GET /v1/documents take it as a query parameter. The index holds no adoptions, so the
+    # searcher resolves it to document ids from the catalog (:meth:`with_adopted_ids`) before the
+    # store sees it; hidden from the published schemas like ``national``.
+    adopted_by: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
+    _adopted_ids: tuple[str, ...] | None = PrivateAttr(default=None)
 
     @field_validator("states", mode="before")
     @classmethod
@@ -47,6 +54,11 @@ class SearchFilters(BaseModel):
             raise ValueError('must be a list of state or UT names, e.g. ["Haryana"]')
         names = [value] if isinstance(value, str) else list(value)
         return list(dict.fromkeys(canonical_state(str(n)) for n in names if str(n).strip()))
+
+    @field_validator("adopted_by", mode="before")
+    @classmethod
+    def _adopted_by(cls, value: Any) -> str | None:
+        return None if value in (None, "") else canonical_state(str(value))
 
     @field_validator("sector", mode="before")
     @classmethod
@@ -65,7 +77,26 @@ class SearchFilters(BaseModel):
         return self
 
     def is_empty(self) -> bool:
-        return not (self.states or self.national or self.sector or self.type or self.year_from or self.year_to)
+        return not (
+            self.states
+            or self.national
+            or self.sector
+            or self.type
+            or self.year_from
+            or self.year_to
+            or self.adopted_by
+        )
+
+    @property
+    def adopted_ids(self) -> tuple[str, ...] | None:
+        """The documents ``adopted_by`` stands for, once resolved (None: not resolved yet)."""
+        return self._adopted_ids
+
+    def with_adopted_ids(self, document_ids: list[str] | tuple[str, ...]) -> SearchFilters:
+        """A copy whose ``adopted_by`` is answered by these document ids (from the catalog)."""
+        resolved = self.model_copy()
+        resolved._adopted_ids = tuple(document_ids)
+        return resolved
 
     def to_store_filter(self, *, exclude_document: str | None = None) -> dict[str, Any] | None:
         """The same filters in Haystack syntax (``meta.`` fields), as the store expects."""
@@ -84,6 +115,10 @@ class SearchFilters(BaseModel):
             conditions.append({"field": "meta.year", "operator": ">=", "value": self.year_from})
         if self.year_to:
             conditions.append({"field": "meta.year", "operator": "<=", "value": self.year_to})
+        if self.adopted_by:
+            if self._adopted_ids is None:
+                raise QueryError("the adopted_by filter needs the catalog's adoptions, which this search has not read")
+            conditions.append({"field": "meta.document_id", "operator": "in", "value": list(self._adopted_ids)})
         if exclude_document:
             conditions.append({"field": "meta.document_id", "operator": "!=", "value": exclude_document})
         if not conditions:

@@ -17,6 +17,14 @@ from search.schemas import SearchFilters
 YearParam = Annotated[int | None, Query(ge=FIRST_YEAR, le=2100, examples=[2015])]
 SectorParam = Annotated[str | None, Query(json_schema_extra={"enum": enum_values(Sector)}, examples=["land_records"])]
 TypeParam = Annotated[str | None, Query(json_schema_extra={"enum": enum_values(DocType)}, examples=["case_study"])]
+AdoptedByParam = Annotated[
+    str | None,
+    Query(
+        description="Only practices this state/UT explores, pilots or adopted (recorded adoptions, not dropped).",
+        max_length=80,
+        examples=["Punjab"],
+    ),
+]
 
 
 def describe(exc: ValidationError) -> str:

@@ -42,12 +42,12 @@ def eval_command(source: Path, modes: tuple[str, ...], as_json: bool, kb_dir: Pa
     else:
         queries = load_queries(source)
         require_kb(settings)
-        with open_kb(settings, "read") as (_catalog, store):
+        with open_kb(settings, "read") as (catalog, store):
             if store.count_documents() == 0:
                 from kb.errors import ConfigError
 
                 raise ConfigError(f"the knowledge base at {settings.kb_dir} is empty; run `kb ingest content/` first")
-            reports = _run(settings, store, queries, chosen)
+            reports = _run(settings, store, queries, chosen, adoptions=catalog)
     if as_json:
         emit_json(reports[chosen[0]] if len(chosen) == 1 else {"modes": reports})
     else:
@@ -55,17 +55,17 @@ def eval_command(source: Path, modes: tuple[str, ...], as_json: bool, kb_dir: Pa
     sys.exit(0)
 
 
-def _run(settings: Any, store: Any, queries: list[Any], modes: list[str]) -> dict[str, Any]:
+def _run(settings: Any, store: Any, queries: list[Any], modes: list[str], adoptions: Any = None) -> dict[str, Any]:
     from search.evaluation import evaluate
     from search.retrieval import Searcher
 
-    searcher = Searcher(settings, store)
+    searcher = Searcher(settings, store, adoptions=adoptions)  # KB_ADOPTION_BOOST applies as in search
     searcher.warm_up()
 
     def ranker(mode: str) -> Any:
         def rank(query: Any) -> list[str]:
             hits = searcher.candidates(query.text, query.filters, mode=mode)
-            return list(dict.fromkeys(str(h.document.meta.get("document_id")) for h in hits))
+            return searcher.ranked_document_ids(hits)
 
         return rank
 

@@ -43,7 +43,7 @@ def mcp_command(kb_dir: Path | None) -> None:
     require_kb(settings)
     with contextlib.ExitStack() as stack:
         catalog, store = stack.enter_context(open_kb(settings, "mcp"))
-        service = AssistantService(settings, catalog, Searcher(settings, store))  # warmed below
+        service = AssistantService(settings, catalog, Searcher(settings, store, adoptions=catalog))  # warmed below
         documents = catalog.counts()["documents"]
         click.echo(f"kb mcp: serving {documents} documents from {settings.kb_dir} over stdio", err=True)
         if not documents:  # most likely a wrong --kb-dir in the client's config: say so where it logs

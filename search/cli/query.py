@@ -52,7 +52,7 @@ def search(
     filters = build_filters(states=list(states), sector=sector, type=doc_type, year_from=year_from, year_to=year_to)
     require_kb(settings)
     with open_kb(settings, "search", query=query) as (catalog, store):
-        searcher = Searcher(settings, store)
+        searcher = Searcher(settings, store, adoptions=catalog)
         searcher.warm_up()
         documents = Documents(catalog=catalog, searcher=searcher, settings=settings)
         response = documents.search(SearchRequest(query=query, top_k=top_k, filters=filters, mode=mode))  # type: ignore[arg-type]

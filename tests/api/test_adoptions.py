@@ -6,6 +6,7 @@ states made before it starts); tests build on each other's adoptions only where 
 
 from __future__ import annotations
 
+import math
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,3 +179,41 @@ def test_adoptions_of_a_withdrawn_practice_are_gone_for_readers(client: TestClie
     by_admin = client.get("/v1/adoptions", params={"state": "Punjab"}, headers=bearer(keys["admin"])).json()
     assert {a["document_id"] for a in by_admin["adoptions"]} == {"haryana-cm-window", "odisha-cyber-guideline"}
     assert client.get("/v1/documents/odisha-cyber-guideline/adoptions").status_code == 404
+
+
+def test_adopted_by_filters_search_and_listings_to_practices_taken_up(client: TestClient, keys: dict[str, str]) -> None:
+    # by now Kerala adopted Bhoomi, pilots the SARAL report and dropped CM Window (tests above)
+    taken_up = {"karnataka-bhoomi", "haryana-saral-report"}
+    found = client.get("/v1/search", params={"q": "services for citizens", "adopted_by": "Kerala", "top_k": 20})
+    assert found.status_code == 200, found.text
+    assert {r["document_id"] for r in found.json()["results"]} == taken_up
+    unfiltered = client.get("/v1/search", params={"q": "services for citizens", "top_k": 20}).json()
+    assert len(unfiltered["results"]) > len(taken_up)
+    listed = client.get("/v1/documents", params={"adopted_by": "kerala"}).json()
+    assert listed["total"] == 2 and {d["id"] for d in listed["documents"]} == taken_up
+    combined = client.get("/v1/documents", params={"adopted_by": "Kerala", "state": "Karnataka"}).json()
+    assert [d["id"] for d in combined["documents"]] == ["karnataka-bhoomi"]
+    none = client.get("/v1/search", params={"q": "land records", "adopted_by": "Sikkim"}).json()
+    assert none["total"] == 0 and none["results"] == []
+    assert client.get("/v1/documents", params={"adopted_by": "Sikkim"}).json()["total"] == 0
+    _problem(client.get("/v1/search", params={"q": "land", "adopted_by": "Atlantis"}), 400, "not a state")
+    _problem(client.get("/v1/documents", params={"adopted_by": "Keralla"}), 400, "did you mean 'Kerala'")
+
+
+def test_the_adoption_boost_lifts_practices_taken_up_and_is_off_by_default(client: TestClient) -> None:
+    searcher = client.app.state.searcher  # type: ignore[attr-defined]
+    params = {"q": "grievance redressal and citizen services", "top_k": 20}
+    plain = client.get("/v1/search", params=params).json()["results"]
+    counts = client.app.state.catalog.adoption_counts()  # type: ignore[attr-defined]
+    assert counts.get("karnataka-bhoomi") == 1 and counts.get("haryana-cm-window") == 2  # Kerala's is dropped
+    original = searcher.settings
+    try:
+        searcher.settings = original.model_copy(update={"adoption_boost": 1.0})
+        boosted = client.get("/v1/search", params=params).json()["results"]
+    finally:
+        searcher.settings = original
+    expected = {r["document_id"]: r["score"] * (1 + math.log1p(counts.get(r["document_id"], 0))) for r in plain}
+    assert {r["document_id"]: r["score"] for r in boosted} == pytest.approx(expected, rel=1e-4)
+    assert [r["document_id"] for r in boosted] == sorted(expected, key=lambda d: expected[d], reverse=True)
+    assert [r["document_id"] for r in boosted] != [r["document_id"] for r in plain]  # the order did change
+    assert client.get("/v1/search", params=params).json()["results"] == plain  # off again: as before

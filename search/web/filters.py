@@ -2,7 +2,10 @@
 
 A bad value in a bookmarked or hand-edited URL (``sector=helth``) must not cost the official the whole
 page: each filter is validated on its own with the same schema as the API, the valid ones apply and
-the invalid ones are reported on the page with the schema's own message.
+the invalid ones are reported on the page in the words the page itself uses (``Land records``, not
+``land_records``; "the “from” year", not ``year_from``), with the closest valid choice.
+
+``national=1`` is "All India": documents that name no state, alone or beside the chosen states.
 
 Facet counts are *disjunctive*: the states list counts documents as if no state were chosen, so an
 official who picked Haryana still sees how many Kerala documents there are and can add Kerala. They
@@ -12,15 +15,24 @@ for results); this module only orders them into options.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from starlette.datastructures import QueryParams
 
 from kb.errors import QueryError
+from kb.metadata import FIRST_YEAR
+from kb.vocab import STATES_AND_UTS, DocType, Sector, canonical_state, closest, enum_values
 from search.schemas import SearchFilters
 from search.validation import build_filters
+from search.web.render import label
+
+ALL_INDIA = "All India"
+LAST_YEAR = 2100  # SearchFilters' bound
+_OFF = ("", "0", "false", "no", "off")
 
 
 @dataclass
@@ -39,6 +51,7 @@ class FilterState:
         f = self.filters
         return {
             "state": list(f.states),
+            "national": 1 if f.national else None,
             "sector": f.sector.value if f.sector else None,
             "type": f.type.value if f.type else None,
             "year_from": f.year_from,
@@ -47,12 +60,12 @@ class FilterState:
 
     def chips(self) -> list[tuple[str, dict[str, Any]]]:
         """One (label, params without it) pair per active filter, for "remove this filter" links."""
-        from search.web.render import label
-
         params = self.params()
         chips: list[tuple[str, dict[str, Any]]] = []
         for state in params["state"]:
             chips.append((state, {**params, "state": [s for s in params["state"] if s != state]}))
+        if params["national"]:
+            chips.append((ALL_INDIA, {**params, "national": None}))
         for name in ("sector", "type"):
             if params[name]:
                 chips.append((label(params[name]), {**params, name: None}))
@@ -72,21 +85,63 @@ def read_filters(query: QueryParams) -> FilterState:
     """Validate each filter separately; keep the good ones, describe the bad ones."""
     state = FilterState()
     values: dict[str, Any] = {}
-    groups: list[dict[str, Any]] = [
-        {"states": [s for s in query.getlist("state") if s.strip()]},
-        {"sector": query.get("sector") or None},
-        {"type": query.get("type") or None},
-        {"year_from": _year(query.get("year_from")), "year_to": _year(query.get("year_to"))},
-    ]
-    for group in groups:
+    national = (query.get("national") or "").strip().lower() not in _OFF
+    groups: dict[str, dict[str, Any]] = {
+        "states": {"states": [s for s in query.getlist("state") if s.strip()], "national": national},
+        "sector": {"sector": query.get("sector") or None},
+        "type": {"type": query.get("type") or None},
+        "years": {"year_from": _year(query.get("year_from")), "year_to": _year(query.get("year_to"))},
+    }
+    for name, group in groups.items():
         try:
             checked = build_filters(**group)
         except QueryError as exc:
-            state.errors.append(exc.message)
+            state.errors.append(_in_words(name, group, exc.message))
             continue
-        values.update({name: getattr(checked, name) for name in group})
+        values.update({key: getattr(checked, key) for key in group})
     state.filters = SearchFilters.model_validate(values)
     return state
+
+
+def _in_words(name: str, group: dict[str, Any], message: str) -> str:
+    """What was wrong with one group of filters, as the page names things (``message``: the schema's)."""
+    if name == "states":
+        unknown = [s for s in group["states"] if not _is_state(s)]
+        if unknown:
+            guess = closest(unknown[0], list(STATES_AND_UTS))
+            hint = f" Did you mean {guess}?" if guess else " Choose one from the list under “Narrow the results”."
+            return f"There is no state or union territory “{unknown[0]}”.{hint}"
+    elif name == "sector":
+        return _unknown("sector", "sectors", group["sector"], Sector)
+    elif name == "type":
+        return _unknown("type of document", "types of document", group["type"], DocType)
+    elif name == "years":
+        return _years_in_words(group["year_from"], group["year_to"])
+    return message[:1].upper() + message[1:]
+
+
+def _is_state(name: str) -> bool:
+    try:
+        canonical_state(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _unknown(what: str, plural_what: str, value: str, vocabulary: type[StrEnum]) -> str:
+    values = enum_values(vocabulary)
+    guess = closest(re.sub(r"[\s-]+", "_", value.strip().lower()), values)
+    hint = f" Did you mean {label(guess)}?" if guess else ""
+    return f"There is no {what} “{value}”.{hint} The {plural_what} are: {', '.join(label(v) for v in values)}."
+
+
+def _years_in_words(year_from: str | None, year_to: str | None) -> str:
+    for value in (year_from, year_to):
+        if value is not None and not value.isdigit():
+            return f"“{value}” is not a year: write it in four digits, e.g. 2015."
+        if value is not None and not FIRST_YEAR <= int(value) <= LAST_YEAR:
+            return f"The year {value} is out of range: use a year from {FIRST_YEAR} to {LAST_YEAR}."
+    return f"The “from” year ({year_from}) is after the “to” year ({year_to})."  # both valid, reversed
 
 
 def facet_options(counts: dict[str, int], selected: Iterable[str], *, by_count: bool = True) -> list[tuple[str, int]]:

@@ -6,9 +6,11 @@ their URL and a one-year cache lifetime, so a slow connection downloads the CSS 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,6 +58,15 @@ LANGUAGES: dict[str, str] = {
     "te": "తెలుగు (Telugu)",
     "ur": "اردو (Urdu)",
 }
+_FORMATS: dict[str, str] = {
+    ".md": "Markdown",
+    ".markdown": "Markdown",
+    ".pdf": "PDF",
+    ".docx": "Word",
+    ".html": "HTML",
+    ".htm": "HTML",
+    ".txt": "plain text",
+}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -64,6 +75,14 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
+# The printable page carries its stylesheet inside it, so a saved copy opens styled on a desktop
+# with no network; the page's policy allows exactly that one stylesheet (by its hash) and no script.
+PRINT_CSS = Markup((STATIC_DIR / "print.css").read_text(encoding="utf-8"))
+_PRINT_CSS_HASH = base64.b64encode(hashlib.sha256(str(PRINT_CSS).encode("utf-8")).digest()).decode()
+PRINT_CSP = (
+    f"default-src 'none'; img-src 'self' data:; style-src 'sha256-{_PRINT_CSS_HASH}'; "
+    "form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 def label(value: object) -> str:
@@ -76,6 +95,23 @@ def plural(value: object) -> str:
     """Plural display name of a document type, for headings of lists."""
     text = str(value)
     return _PLURALS.get(text) or label(text) + "s"
+
+
+def states_text(states: Sequence[str], level: str | None) -> str:
+    """Where a document belongs, in words: its states; "All India" only for a national document.
+
+    A document that names no state but is not national (uploaded without metadata: the level
+    defaults to state) says so, rather than claiming to be All India.
+    """
+    if states:
+        return ", ".join(states)
+    return "All India" if level == Level.NATIONAL.value else "State not given"
+
+
+def file_kind(filename: str) -> str:
+    """What an official would call the file: ``note.md`` -> ``Markdown``, ``a.docx`` -> ``Word``."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    return _FORMATS.get(suffix) or (suffix[1:].upper() if suffix else "file")
 
 
 def language_name(code: str | None) -> str:
@@ -118,7 +154,9 @@ def short_date(timestamp: str | None) -> str:
     return (timestamp or "")[:10]
 
 
-_PARAM_ORDER = {name: i for i, name in enumerate(("q", "state", "sector", "type", "year_from", "year_to", "page"))}
+_PARAM_ORDER = {
+    name: i for i, name in enumerate(("q", "state", "national", "sector", "type", "year_from", "year_to", "page"))
+}
 
 
 def query_url(path: str, params: Mapping[str, object]) -> str:
@@ -166,12 +204,13 @@ def make_templates() -> Jinja2Templates:
         plural=plural,
         language_name=language_name,
         lang_attr=lang_attr,
+        states_text=states_text,
         query_url=query_url,
         sectors=[s.value for s in Sector],
         doc_types=[t.value for t in DocType],
         levels=[lv.value for lv in Level],
     )
-    env.filters.update(label=label, plural=plural, file_size=file_size, short_date=short_date)
+    env.filters.update(label=label, plural=plural, file_size=file_size, short_date=short_date, file_kind=file_kind)
     return Jinja2Templates(env=env)
 
 

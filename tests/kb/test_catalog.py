@@ -25,7 +25,7 @@ def _record(
     meta = build_metadata(
         {
             "id": doc_id,
-            "states": states or ["Haryana"],
+            "states": ["Haryana"] if states is None else states,
             "type": "case_study",
             "sector": "health",
             "year": 2020,
@@ -79,6 +79,17 @@ def test_list_filters_by_state_sector_and_year(catalog: Catalog) -> None:
     assert catalog.list_documents(sector="education")[1] == 0
     assert catalog.list_documents(year_from=2021)[1] == 0
     assert catalog.facet_counts("states") == {"Haryana": 2, "Jammu and Kashmir": 1, "Kerala": 1}
+
+
+def test_national_lists_documents_of_no_state_alone_or_beside_states(catalog: Catalog) -> None:
+    _record(catalog, "a")
+    _record(catalog, "india", states=[])  # a national platform, or a document that names no state
+    _record(catalog, "c", states=["Kerala"])
+    assert {d.id for d in catalog.list_documents(national=True)[0]} == {"india"}
+    assert {d.id for d in catalog.list_documents(states=["Kerala"], national=True)[0]} == {"india", "c"}
+    assert catalog.list_documents(national=True, sector="education")[1] == 0
+    assert catalog.facet_counts("sector", national=True) == {"health": 1}
+    assert catalog.facet_counts("states", national=True) == {}
 
 
 def test_keys_are_shown_once_and_stored_hashed(catalog: Catalog) -> None:

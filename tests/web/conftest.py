@@ -19,7 +19,7 @@ from tests.e2e.conftest import run_cli
 
 WEB_DOCS = Path(__file__).parent / "docs"
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
-DOCUMENT_COUNT = 12  # 5 good fixtures + 7 in tests/web/docs
+DOCUMENT_COUNT = 13  # 5 good fixtures + 8 in tests/web/docs (one without states or level)
 
 
 @pytest.fixture(scope="session")

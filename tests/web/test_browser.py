@@ -230,6 +230,39 @@ def test_phone_width(driver: webdriver.Chrome, server: tuple[str, dict[str, str]
     set_viewport(driver, DESKTOP)
 
 
+def test_phone_document_page_starts_with_the_text(driver: webdriver.Chrome, server: tuple[str, dict[str, str]]) -> None:
+    """On a phone the opening of the document is on the first screen; what it is about comes after."""
+    base, _ = server
+    set_viewport(driver, PHONE)
+    try:
+        driver.get(base + "/documents/jk-back-to-village")
+        opening = wait_for(driver, "article.doc-text p")
+        facts = driver.find_element(By.CSS_SELECTOR, "dl.facts")
+        assert "panchayat" in opening.text
+        assert opening.location["y"] < PHONE[1] - 100, opening.location  # on the first screen
+        assert opening.location["y"] < facts.location["y"], (opening.location, facts.location)
+        screenshot(driver, SCREENSHOTS, "12b-document-text-first-phone")
+        set_viewport(driver, DESKTOP)  # a wide screen keeps the facts in the side column
+        driver.get(base + "/documents/jk-back-to-village")
+        opening = wait_for(driver, "article.doc-text p")
+        facts = driver.find_element(By.CSS_SELECTOR, "dl.facts")
+        assert facts.location["x"] < opening.location["x"]
+    finally:
+        set_viewport(driver, DESKTOP)
+
+
+def test_printable_page_is_styled_by_its_own_stylesheet(
+    driver: webdriver.Chrome, server: tuple[str, dict[str, str]]
+) -> None:
+    """The inline stylesheet is allowed by the page's policy (its hash), so the page is laid out."""
+    base, _ = server
+    driver.get(base + "/documents/jk-back-to-village/print")
+    assert wait_for(driver, "h1").text == "Back to Village outreach in Jammu and Kashmir"
+    assert driver.execute_script("return getComputedStyle(document.body).maxWidth") != "none"
+    assert driver.execute_script("return getComputedStyle(document.querySelector('dl.facts')).display") == "grid"
+    screenshot(driver, SCREENSHOTS, "12c-printable-page-desktop")
+
+
 def test_search_filter_and_read_without_javascript(
     server: tuple[str, dict[str, str]], tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import itertools
 import json
 import re
@@ -101,10 +103,10 @@ def test_filter_by_state_keeps_other_states_countable(web: TestClient) -> None:
 def test_bad_filter_values_are_explained_not_500(web: TestClient) -> None:
     page = soup(web, "/?q=land+records&sector=helth&state=Hariyana&year_from=abc")
     alert = text(page.select_one(".notice.error"))
-    assert "did you mean 'health'" in alert and "did you mean 'Haryana'" in alert and "year_from" in alert
+    assert "Did you mean Health?" in alert and "Did you mean Haryana?" in alert and "“abc” is not a year" in alert
     assert result_ids(page)[0] == "karnataka-bhoomi"  # the query still runs
     reversed_years = soup(web, "/?q=land&year_from=2020&year_to=2010")
-    assert "after year_to" in text(reversed_years.select_one(".notice.error"))
+    assert "The “from” year (2020) is after the “to” year (2010)" in text(reversed_years.select_one(".notice.error"))
     too_long = soup(web, "/?q=" + "land+" * 3000)
     assert "limit is" in text(too_long.select_one(".notice.error"))
 
@@ -435,3 +437,151 @@ def test_an_oversized_upload_on_the_form_gets_an_html_page(tmp_path: Path) -> No
         assert "File too large" in response.text
         api = small.post("/v1/documents", files={"file": ("big.txt", b"a" * 600_000)})
         assert api.status_code == 413 and api.headers["content-type"] == "application/problem+json"
+
+
+# -- officials' pages, as an official reads them (issue 13, item 7) --------------------------------
+
+
+def facts_of(page: BeautifulSoup) -> dict[str, str]:
+    """The "About this document" list as {term: description}."""
+    facts = page.select_one("dl.facts")
+    assert facts is not None
+    return {text(dt): text(dt.find_next_sibling("dd")) for dt in facts.select("dt")}
+
+
+def test_contribute_page_says_whom_to_ask_for_a_key_not_which_command(web: TestClient) -> None:
+    page = soup(web, "/contribute")
+    lead = text(page.select_one(".lead"))
+    assert "nodal officer for e-governance" in lead and "administrators of the exchange" in lead
+    assert "kb keys" not in page.get_text() and "kb keys" not in text(soup(web, "/").select_one("footer"))
+
+
+def test_bad_filter_values_are_shown_with_labels_not_codes(web: TestClient) -> None:
+    page = soup(web, "/?q=land+records&sector=helth&type=polcy&year_from=1800")
+    alert = text(page.select_one(".notice.error"))
+    assert "There is no sector “helth”. Did you mean Health?" in alert
+    assert "Land records" in alert and "Grievance redressal" in alert  # the choices, as the filters name them
+    assert "There is no type of document “polcy”. Did you mean Policy?" in alert and "MoU" in alert
+    assert "1800" in alert and "1947" in alert
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", alert), alert  # no land_records, year_from, ...
+    assert result_ids(page)[0] == "karnataka-bhoomi"
+
+
+def test_year_boxes_carry_a_hint_not_a_value_lookalike(web: TestClient) -> None:
+    page = soup(web, "/?q=land+records")
+    hints = set()
+    for name in ("year_from", "year_to"):
+        box = page.select_one(f"input[name={name}]")
+        assert box is not None and not box.get("value")
+        assert not re.search(r"\d", str(box.get("placeholder", ""))), box  # nothing that looks typed in
+        hints.update(str(box.get("aria-describedby", "")).split())
+    assert len(hints) == 1
+    hint = text(page.select_one(f"#{hints.pop()}"))
+    assert "e.g. 2015" in hint and re.search(r"from 2002 to 20\d\d\.", hint), hint  # the span, in words
+
+
+def test_markdown_case_study_offers_a_printable_page(web: TestClient) -> None:
+    page = soup(web, "/documents/jk-back-to-village")
+    original = page.select_one(".download a[href='/v1/documents/jk-back-to-village/file']")
+    assert original is not None and re.fullmatch(r"Original file \(Markdown, \d+ (KB|bytes)\)", text(original))
+    printable = page.select_one(".download a[href='/documents/jk-back-to-village/print']")
+    assert printable is not None and text(printable) == "Printable page (HTML)"
+    saved = page.select_one(".download a[href='/documents/jk-back-to-village/print?download=1']")
+    assert saved is not None and saved.has_attr("download")
+    pdf = soup(web, "/documents/haryana-saral-report").select_one(".download a[href$='/file']")
+    assert re.fullmatch(r"Original file \(PDF, [\d.]+ (KB|MB)\)", text(pdf))
+
+    response = web.get(str(printable["href"]))
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert response.headers["content-disposition"] == 'inline; filename="jk-back-to-village.html"'
+    printed = BeautifulSoup(response.text, "html.parser")
+    assert text(printed.select_one("h1")) == "Back to Village outreach in Jammu and Kashmir"
+    facts = facts_of(printed)
+    assert facts["States and UTs"] == "Jammu and Kashmir" and facts["Level"] == "District"
+    assert facts["Status"] == "Scaled" and "/documents/jk-back-to-village" in facts["Online at"]
+    assert "4,483" in text(printed.select_one("table"))
+    assert "1. Each panchayat is assigned a visiting officer." in text(printed.select_one("article"))
+    # standalone: opens from a folder with no network, styles inline and allowed by this page's policy
+    assert not printed.select("script, link[rel=stylesheet], header.site nav")
+    style = printed.select_one("style")
+    assert style is not None and "@media print" in style.text
+    digest = base64.b64encode(hashlib.sha256(style.text.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in response.headers["content-security-policy"]
+
+    download = web.get("/documents/jk-back-to-village/print?download=1")
+    assert download.headers["content-disposition"] == 'attachment; filename="jk-back-to-village.html"'
+    assert download.text == response.text
+    assert soup(web, "/documents/no-such-doc/print", status=404).select_one("form[role=search]") is not None
+
+
+def test_browse_has_all_india_and_it_lists_documents_without_states(web: TestClient) -> None:
+    page = soup(web, "/browse")
+    link = page.select_one("#by-state-h ~ * a[href='/?national=1']")
+    assert link is not None and text(link) == "All India"
+    assert text(link.find_next_sibling(class_="count")) == "2"
+    listing = soup(web, "/?national=1")
+    assert set(result_ids(listing)) == {"national-digital-lockers", "birth-registration-note"}
+    assert [text(chip) for chip in listing.select(".chips a")] == ["All India ×"]
+    assert listing.select_one(".chips a")["href"] == "/"
+    box = listing.select_one("input[name=national][value='1'][form=search]")
+    assert box is not None and box.has_attr("checked")  # kept when the official searches within them
+    assert text(listing.select_one(f"label[for='{box['id']}']")).startswith("All India")
+    found = soup(web, "/?q=certificates+kept+in+a+digital+wallet&national=1")
+    assert result_ids(found)[0] == "national-digital-lockers"
+    assert set(result_ids(found)) <= {"national-digital-lockers", "birth-registration-note"}
+    with_kerala = soup(web, "/?state=Kerala&national=1")  # "Kerala, or no particular state"
+    assert set(result_ids(with_kerala)) == {
+        "kerala-flood-alerts",
+        "kerala-karnataka-egov-mou",
+        "national-digital-lockers",
+        "birth-registration-note",
+    }
+
+
+def test_no_states_is_all_india_only_for_national_documents(web: TestClient) -> None:
+    untagged = soup(web, "/documents/birth-registration-note")
+    facts = facts_of(untagged)
+    assert facts["States and UTs"] == "State not given" and facts["Level"] == "State"
+    assert "All India" not in text(untagged.select_one("p.meta"))
+    national = facts_of(soup(web, "/documents/national-digital-lockers"))
+    assert national["States and UTs"] == "All India" and national["Level"] == "National"
+    listing = soup(web, "/?national=1")
+    metas = [text(m) for m in listing.select("ol.results > li.result .meta")]
+    metas_by_id = dict(zip(result_ids(listing), metas, strict=True))
+    untagged_meta = metas_by_id["birth-registration-note"]
+    assert "State not given" in untagged_meta and "All India" not in untagged_meta
+    assert "All India" in metas_by_id["national-digital-lockers"]
+
+
+def test_document_page_on_a_phone_can_jump_past_the_text(web: TestClient) -> None:
+    """The text comes first on a narrow screen (tests/web/test_browser.py); these links reach the rest."""
+    page = soup(web, "/documents/jk-back-to-village")
+    jumps = {str(a["href"]): text(a) for a in page.select("nav.doc-jump a")}
+    assert jumps == {"#about-h": "About this document", "#toc-h": "Contents", "#download-h": "Download"}
+    for href in jumps:
+        assert page.select_one(href) is not None
+
+
+def test_browse_groups_states_by_region(web: TestClient) -> None:
+    from kb.vocab import STATES_AND_UTS
+
+    page = soup(web, "/browse")
+    section = page.select_one("#by-state-h").parent
+    groups = {
+        text(h): [text(li.select_one("a, .muted")) for li in h.find_next_sibling("ul").select("li")]
+        for h in section.select("h3")
+    }
+    assert list(groups) == ["North", "South", "East", "West", "North-East", "Central", "Union territories"]
+    assert "Haryana" in groups["North"] and "Kerala" in groups["South"] and "Assam" in groups["North-East"]
+    assert "Odisha" in groups["East"] and "Gujarat" in groups["West"] and "Madhya Pradesh" in groups["Central"]
+    assert "Ladakh" in groups["Union territories"]
+    listed = [name for names in groups.values() for name in names]
+    assert sorted(listed) == sorted(STATES_AND_UTS)  # each exactly once
+    assert re.search(r"North Haryana \d+ Himachal Pradesh 0", text(section))  # counts beside the names
+
+
+def test_api_docs_link_back_to_the_site(web: TestClient) -> None:
+    page = soup(web, "/docs")
+    back = page.select_one("a[href='/']")
+    assert back is not None and "e-Governance Practice Exchange" in text(back)
+    assert page.select_one("#swagger-ui") is not None

@@ -22,11 +22,28 @@ class IngestReport:
     failed: list[dict[str, str]] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
 
-    def record(self, outcome: str, document_id: str, path: str, chunks: int, warnings: Sequence[str] = ()) -> None:
-        """One file's outcome; ``warnings`` (e.g. low OCR confidence) say what may need a look."""
+    def record(
+        self,
+        outcome: str,
+        document_id: str,
+        path: str,
+        chunks: int,
+        warnings: Sequence[str] = (),
+        *,
+        contents_skipped: int = 0,
+    ) -> None:
+        """One file's outcome; ``warnings`` (e.g. low OCR confidence) say what may need a look;
+        ``contents_skipped`` counts its table-of-contents and index sections, kept but not indexed."""
         getattr(self, outcome).append(document_id)
         self.documents.append(
-            {"id": document_id, "path": path, "outcome": outcome, "chunks": chunks, "warnings": list(warnings)}
+            {
+                "id": document_id,
+                "path": path,
+                "outcome": outcome,
+                "chunks": chunks,
+                "warnings": list(warnings),
+                "contents_skipped": contents_skipped,
+            }
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -36,6 +53,7 @@ class IngestReport:
             "unchanged": len(self.unchanged),
             "removed": len(self.removed),
             "failed": self.failed,
+            "contents_skipped": sum(int(d.get("contents_skipped", 0)) for d in self.documents),
             "documents": self.documents,
         }
 

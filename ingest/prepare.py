@@ -14,6 +14,7 @@ from typing import Any
 from haystack import Document
 
 from ingest.chunking import Chunker
+from ingest.chunking_text import contents_sections
 from ingest.converters import convert_bytes
 from ingest.quality import practice_warnings
 from kb.embedding import CONTEXT_META_FIELD
@@ -55,6 +56,12 @@ class PreparedDocument:
         """What the contributor should look at: conversion (e.g. low OCR confidence) and, for a case
         study, the parts of the agreed shape and the practice record it lacks (:mod:`ingest.quality`)."""
         return [*self.converted.warnings, *practice_warnings(self.meta, self.converted.sections)]
+
+    @property
+    def contents_sections(self) -> int:
+        """Sections kept in the catalog but not indexed: tables of contents and indexes
+        (:mod:`ingest.chunking_text`), counted in the ingest report."""
+        return len(contents_sections(self.converted.sections))
 
 
 def fingerprint(data: bytes, raw_meta: dict[str, Any], filename: str, model_id: str) -> str:
@@ -150,7 +157,8 @@ class DocumentPreparer:
         )
         chunks = self.chunker.chunk(converted, title=meta.title)
         if not chunks:
-            raise InputError(f"{label}: no text to index")
+            only = " but a table of contents or index" if contents_sections(converted.sections) else ""
+            raise InputError(f"{label}: no text to index{only}")
         return PreparedDocument(
             meta=meta,
             data=data,

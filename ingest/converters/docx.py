@@ -4,8 +4,9 @@ A .docx is a zip archive, so before python-docx opens it the central directory i
 zip bombs: a small upload that would inflate to gigabytes is refused without decompressing it.
 Paragraphs and tables are read in document order; "Heading 1".."Heading 9" open sections, "Title"
 gives the title when the core properties have none. Heading 1 stays in the heading paths unless it
-is the only one and equals the title (see ``_common``). Headers, footers, footnotes and comments are
-not part of the text.
+is the only one and equals the title (see ``_common``). Automatic list numbers ("1.", "(a)", "ii.")
+are reproduced from ``numbering.xml`` (:mod:`ingest.converters.docx_numbering`). Headers, footers,
+footnotes and comments are not part of the text.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ingest.converters._common import (
     require_content,
     require_sections,
 )
+from ingest.converters.docx_numbering import ListNumbering
 from kb.errors import ConversionError
 from kb.models import ConvertedDocument
 
@@ -98,6 +100,7 @@ def _read_body(document: Any, builder: SectionBuilder) -> str | None:
     from docx.table import Table
 
     title: str | None = None
+    numbering = ListNumbering(document)
     for item in document.iter_inner_content():
         if isinstance(item, Table):
             builder.block(_table_text(item))
@@ -112,7 +115,8 @@ def _read_body(document: Any, builder: SectionBuilder) -> str | None:
         elif level is not None:
             builder.heading(level, text)
         else:
-            builder.block(_list_prefix(style) + text)
+            marker = numbering.marker(item)
+            builder.block((_list_prefix(style) if marker is None else marker) + text)
     return title
 
 
@@ -122,7 +126,7 @@ def _heading_level(style: str) -> int | None:
 
 
 def _list_prefix(style: str) -> str:
-    """Bullet styles get a ``-`` marker; numbered lists are auto-numbered by Word, not in the text."""
+    """A bullet style whose numbering is not defined still gets a ``-`` marker."""
     return "- " if style.lower().startswith("list bullet") else ""
 
 

@@ -34,7 +34,7 @@ def bars(rows: list[tuple[str, int]], *, width: int = 560, row: int = 22) -> dic
 
 @router.get("/insights")
 def insights_form(request: Request) -> Response:
-    context = {"key": None, "errors": {}, "periods": PERIODS, "days": 30, "refused": False}
+    context: dict[str, Any] = {"key": None, "errors": {}, "periods": PERIODS, "days": 30, "refused": False}
     return keyed_page(request, "insights.html", context)
 
 

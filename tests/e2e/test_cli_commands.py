@@ -62,7 +62,8 @@ for path in paths(main, []):
     result = runner.invoke(main, [*path, "--help"], prog_name="kb")
     assert result.exit_code == 0 and "Usage:" in result.output, (path, result.output)
     print(" ".join(path) or "kb")
-print(sorted(m for m in ("torch", "haystack", "qdrant_client", "qdrant_edge", "sentence_transformers") if m in sys.modules))
+heavy = ("torch", "haystack", "qdrant_client", "qdrant_edge", "sentence_transformers")
+print(sorted(m for m in heavy if m in sys.modules))
 """
 
 

@@ -23,7 +23,10 @@ def _start(kb_dir: Path, log_path: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     with log_path.open("w") as log:
         return subprocess.Popen(
-            [KB_BIN, "serve", "--kb-dir", str(kb_dir), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env
+            [KB_BIN, "serve", "--kb-dir", str(kb_dir), "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
 
 
@@ -73,7 +76,11 @@ def test_a_failed_background_start_is_reported_and_ends_the_process(tmp_path: Pa
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "KB_DENSE_MODEL": "multilingual-e5-small"}
     result = subprocess.run(
-        [KB_BIN, "serve", "--kb-dir", str(kb_dir), "--port", str(port)], capture_output=True, text=True, env=env, timeout=300
+        [KB_BIN, "serve", "--kb-dir", str(kb_dir), "--port", str(port)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert result.returncode == 1, result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("Error: ")

@@ -65,11 +65,11 @@ class Settings(BaseSettings):
     rrf_k: int = Field(default=60, ge=1, description="RRF constant when search_fusion=rrf.")
     rrf_dense_weight: float = Field(default=1.0, gt=0, description="Weight of the dense list in RRF (BM25: 1).")
     match_floor: float = Field(
-        default=0.42,
+        default=0.74,
         ge=-1,
-        le=1,
-        description="Relevance floor: a result whose best chunk has at least this dense cosine to the query is a "
-        "strong match (calibrated in docs/search-quality.md).",
+        le=2,
+        description="Relevance floor: a result is a strong match when the dense cosine of its best chunk plus the "
+        "share of query terms it holds reaches this (calibrated in docs/search-quality.md).",
     )
     match_terms: float = Field(
         default=0.75,

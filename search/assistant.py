@@ -141,10 +141,17 @@ class AssistantService:
         *,
         base_url: str | None = None,
         viewer: Viewer | None = None,
+        include_weak: bool = False,
     ) -> RetrieveResponse:
         """``retrieve`` from loose arguments (the MCP tool's); QueryError when they are invalid."""
         try:
-            request = RetrieveRequest(query=query, filters=filters, max_passages=max_passages, max_tokens=max_tokens)
+            request = RetrieveRequest(
+                query=query,
+                filters=filters,
+                max_passages=max_passages,
+                max_tokens=max_tokens,
+                include_weak=include_weak,
+            )
         except ValidationError as exc:
             raise QueryError(describe(exc)) from None
         return self.retrieve(request, base_url=base_url, viewer=viewer, surface="mcp")

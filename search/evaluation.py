@@ -22,7 +22,7 @@ from kb.errors import InputError
 from search.schemas import SearchFilters
 from search.validation import describe
 
-METRICS = ("recall@5", "recall@10", "mrr@10", "ndcg@10")
+METRICS = ("recall@5", "recall@10", "mrr@10", "ndcg@10", "answered")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,10 @@ def ndcg_at(ranked: list[str], relevant: dict[str, int], k: int) -> float:
 
 
 def score_query(ranked: list[str], relevant: dict[str, int]) -> dict[str, float]:
+    """The metrics of one query; ``answered`` is 1 when anything was returned (what a query without
+    relevant documents, gibberish or off-topic, should not get once the relevance floor applies)."""
     return {
+        "answered": 1.0 if ranked else 0.0,
         "recall@5": recall_at(ranked, relevant, 5),
         "recall@10": recall_at(ranked, relevant, 10),
         "mrr@10": mrr_at(ranked, relevant, 10),

@@ -68,6 +68,15 @@ def filtered_on(filters: SearchFilters, facet: str) -> bool:
     return bool(getattr(filters, facet))
 
 
+def chosen_values(filters: SearchFilters, facet: str) -> list[str]:
+    """The values of ``facet`` the reader chose (as facet values are spelled), for single-valued facets
+    and states; a year range chooses no single value."""
+    if facet == "states":
+        return list(filters.states)
+    value = getattr(filters, facet, None) if facet in ("sector", "type") else None
+    return [str(getattr(value, "value", value))] if value else []
+
+
 def catalog_counts(
     catalog: CountingCatalog,
     filters: SearchFilters,

@@ -35,6 +35,10 @@ MIN_TRUNCATED_TOKENS = 24  # a cut passage shorter than this is noise: stop inst
 NEAR_DUPLICATE_JACCARD = 0.9
 TOKENIZER_NAME = f"{MODEL_NAME} (WordPiece)"
 ELLIPSIS = " …"
+NO_GOOD_MATCH = (
+    "no document in the exchange matches this query well enough (relevance floor, docs/search-quality.md); "
+    "rephrase it, or ask again with include_weak for the closest passages"
+)
 
 _WORD = re.compile(r"\w+")
 
@@ -113,6 +117,11 @@ class RetrieveRequest(BaseModel):
         le=MAX_MAX_TOKENS,
         description="Token budget for `context` (headers and passages), counted with the WordPiece tokenizer.",
     )
+    include_weak: bool = Field(
+        default=False,
+        description="Return the closest passages even when nothing passes the relevance floor (default: no "
+        "passages and a `reason`, so an assistant does not cite noise).",
+    )
 
 
 class RetrieveResponse(BaseModel):
@@ -127,6 +136,10 @@ class RetrieveResponse(BaseModel):
     total_tokens: int = Field(description="Tokens of `context`; never more than `max_tokens`.")
     max_tokens: int
     tokenizer: str = Field(default=TOKENIZER_NAME, description="What counted the tokens.")
+    no_good_match: bool = Field(default=False, description="True when no document passes the relevance floor.")
+    reason: str | None = Field(
+        default=None, description="Why there are no passages (nothing matched well enough); null otherwise."
+    )
 
 
 class TokenCounter:
@@ -234,7 +247,19 @@ class PassageRetriever:
         ``restrict``: what the caller may read (:meth:`search.services.access.Viewer.store_condition`).
         """
         text = self.searcher.check_query(request.query)
-        hits = self.searcher.candidates(text, request.filters, restrict=restrict)
+        hits, run = self.searcher.run_query(text, request.filters, restrict=restrict)
+        groups = self.searcher.rank(hits)
+        weak = not any(self.searcher.is_strong(e) for e in self.searcher.judge(groups, run))
+        if weak and not request.include_weak:
+            return RetrieveResponse(
+                query=text,
+                passages=[],
+                context="",
+                total_tokens=0,
+                max_tokens=request.max_tokens,
+                no_good_match=True,
+                reason=NO_GOOD_MATCH,
+            )
         blocks: list[str] = []
         passages: list[RetrievedPassage] = []
         used = 0
@@ -282,7 +307,12 @@ class PassageRetriever:
                 break
         context, total = self._fit("".join(blocks), passages, request.max_tokens)
         return RetrieveResponse(
-            query=text, passages=passages, context=context, total_tokens=total, max_tokens=request.max_tokens
+            query=text,
+            passages=passages,
+            context=context,
+            total_tokens=total,
+            max_tokens=request.max_tokens,
+            no_good_match=weak,
         )
 
     def _fit(self, context: str, passages: list[RetrievedPassage], max_tokens: int) -> tuple[str, int]:

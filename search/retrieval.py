@@ -13,7 +13,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from haystack.dataclasses import SparseEmbedding
 
@@ -24,8 +24,9 @@ from kb.settings import Settings
 from kb.store import Bm25Encoder, ChunkStore, ScoredChunk
 from kb.store.base import QueryPlan
 from search.components import make_retriever
-from search.facets import FACETS, FacetCounts, as_facets, candidate_counts, filtered_on, relaxed
+from search.facets import FACETS, FacetCounts, as_facets, candidate_counts, chosen_values, filtered_on, relaxed
 from search.query_cache import QueryVectorCache
+from search.relevance import Evidence, evidence
 from search.schemas import (
     DocumentFacts,
     FacetValue,
@@ -40,6 +41,7 @@ from search.snippets import find_highlights, make_snippet, query_terms
 
 CANDIDATE_CHUNKS = 100  # fused chunk hits considered per query before grouping
 PASSAGES_PER_DOCUMENT = 3
+OTHER_STATE_BONUS = 0.05  # cosine added to a similar practice of another state (see Searcher.similar)
 
 
 def both(first: dict[str, Any] | None, second: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -56,6 +58,19 @@ def mostly_latin(text: str) -> bool:
         return True
     latin = sum(1 for c in letters if c.isascii() or "LATIN" in unicodedata.name(c, ""))
     return latin >= len(letters) / 2
+
+
+@dataclass(frozen=True)
+class QueryRun:
+    """What a search actually sent to the store: the vectors (None when a list was not used, e.g. the
+    dense one of a Hindi query answered by BM25) and the query's concepts for the relevance floor.
+    Facet recounts reuse it, so facets and results come from the same kind of candidate set."""
+
+    dense: list[float] | None
+    sparse: SparseVector | None
+    concepts: tuple[frozenset[int], ...] = ()
+    also_searched: tuple[str, ...] = ()
+    dense_reads_query: bool = True  # False: an English-only model's vector of a Hindi query (noise)
 
 
 @dataclass
@@ -137,16 +152,43 @@ class Searcher:
         (:meth:`search.services.access.Viewer.store_condition`); None restricts nothing.
         """
         text = self.check_query(request.query)
-        hits = self.candidates(text, request.filters, mode=request.mode, restrict=restrict)
+        hits, run = self.run_query(text, request.filters, mode=request.mode, restrict=restrict)
         groups = self.rank(hits)
         terms = query_terms(text)
-        page = groups[request.offset : request.offset + request.top_k]
-        return SearchResponse(
+        strong = [self.is_strong(e) for e in self.judge(groups, run)]
+        page = range(request.offset, min(len(groups), request.offset + request.top_k))
+        response = SearchResponse(
             query=text,
             total=len(groups),
-            results=[self._result(group, terms) for group in page],
+            strong_total=sum(strong),
+            no_good_match=not any(strong),
+            results=[self._result(groups[i], terms, match="strong" if strong[i] else "weak") for i in page],
             facets=self._facets(groups),
         )
+        response.run = run
+        return response
+
+    def is_strong(self, found: Evidence) -> bool:
+        """Whether ``found`` passes the relevance floor (KB_MATCH_FLOOR, KB_MATCH_TERMS)."""
+        return found.strong(self.settings.match_floor, self.settings.match_terms)
+
+    def judge(self, groups: list[_Group], run: QueryRun) -> list[Evidence]:
+        """The floor's evidence per document (search.relevance), one vector read for all of them."""
+        vectors: dict[str, list[float] | None] = {}
+        dense = run.dense if run.dense_reads_query else None
+        if dense is not None and groups:
+            best = [g.hits[0].document.id for g in groups]
+            vectors = {d.id: d.embedding for d in self.store.get(best, with_vectors=True)}
+        return [
+            evidence(
+                self.bm25,
+                dense,
+                run.concepts,
+                [h.document for h in g.hits[:PASSAGES_PER_DOCUMENT]],
+                vectors.get(g.hits[0].document.id),
+            )
+            for g in groups
+        ]
 
     def candidates(
         self,
@@ -158,17 +200,33 @@ class Searcher:
         restrict: dict[str, Any] | None = None,
     ) -> list[ScoredChunk]:
         """Fused chunk hits (best first) for ``text`` under ``filters`` and ``restrict``."""
-        sparse = self.sparse_query(text) if mode in ("hybrid", "sparse") else None
+        return self.run_query(text, filters, mode=mode, limit=limit, restrict=restrict)[0]
+
+    def run_query(
+        self,
+        text: str,
+        filters: SearchFilters,
+        *,
+        mode: str = "hybrid",
+        limit: int = CANDIDATE_CHUNKS,
+        restrict: dict[str, Any] | None = None,
+    ) -> tuple[list[ScoredChunk], QueryRun]:
+        """:meth:`candidates` and the :class:`QueryRun` (vectors, concepts) that produced them."""
+        own = self.sparse_query(text)
+        concepts = tuple(frozenset([i]) for i in own.indices) if own else ()
+        sparse = own if mode in ("hybrid", "sparse") else None
         english_only = not self.settings.dense_model_is_multilingual
-        if mode == "hybrid" and sparse is not None and english_only and not mostly_latin(text):
+        reads = not english_only or mostly_latin(text)
+        if mode == "hybrid" and sparse is not None and not reads:
             # all-MiniLM-L6-v2 is English-only: for a Hindi (Devanagari) query its vector is noise that
             # would outvote exact term matches, so BM25 decides; the dense list is the fallback.
             # (multilingual-e5-small reads Hindi: with it the query is fused as usual.)
             hits = self.query_vectors(None, sparse, filters, limit, restrict=restrict)
             if hits:
-                return hits
+                return hits, QueryRun(dense=None, sparse=sparse, concepts=concepts)
         dense = self.embed_query(text) if mode in ("hybrid", "dense") else None
-        return self.query_vectors(dense, sparse, filters, limit, restrict=restrict)
+        run = QueryRun(dense=dense, sparse=sparse, concepts=concepts, dense_reads_query=reads)
+        return self.query_vectors(dense, sparse, filters, limit, restrict=restrict), run
 
     def query_vectors(
         self,
@@ -182,30 +240,50 @@ class Searcher:
         """Chunk hits for already-embedded query vectors, fused as the settings say (reuse the vectors
         across several filter scopes instead of embedding the query again)."""
         sparse_embedding = SparseEmbedding(indices=sparse.indices, values=sparse.values) if sparse else None
+        filters = self.scoped(filters)
         documents = self.retriever.run(
             query_embedding=dense,
             query_sparse_embedding=sparse_embedding,
-            filters=both(self.scoped(filters).to_store_filter(), restrict),
+            filters=both(filters.to_store_filter(), restrict),
             top_k=limit,
         )["documents"]
         return [ScoredChunk(document=d, score=float(d.score or 0.0)) for d in documents]
 
     def disjunctive_counts(
-        self, text: str, filters: SearchFilters, current: FacetCounts, *, restrict: dict[str, Any] | None = None
+        self,
+        text: str,
+        filters: SearchFilters,
+        current: FacetCounts,
+        *,
+        restrict: dict[str, Any] | None = None,
+        run: QueryRun | None = None,
     ) -> FacetCounts:
         """Facet counts for a results page: ``current`` (the search's own counts) for facets without a
         filter; each filtered facet recounted among the candidates of the query without that filter,
         so a reader who chose Haryana still sees how many Kerala documents match. The query is
         embedded once for all recounts; at most one extra store query per filtered facet.
+
+        ``run`` is the search's own :class:`QueryRun` (``SearchResponse.run``): the recounts use the
+        vectors the search used (BM25 alone for a Hindi query), not a fresh hybrid query. A chosen
+        value keeps the search's own count: its documents are exactly the results on the page, which
+        a recount among the top candidates of the wider query could cut short ("Karnataka (2)" beside
+        3 results).
         """
         counts = {facet: dict(current.get(facet, {})) for facet in FACETS}
         open_facets = [facet for facet in FACETS if filtered_on(filters, facet)]
         if not open_facets:
             return counts
-        dense, sparse = self.embed_query(text), self.sparse_query(text)
+        if run is None:
+            run = self.run_query(text, filters, restrict=restrict)[1]
         for facet in open_facets:
-            hits = self.query_vectors(dense, sparse, relaxed(filters, facet), CANDIDATE_CHUNKS, restrict=restrict)
-            counts[facet] = self._counts(hits)[facet]
+            hits = self.query_vectors(
+                run.dense, run.sparse, relaxed(filters, facet), CANDIDATE_CHUNKS, restrict=restrict
+            )
+            recount = self._counts(hits)[facet]
+            for value in chosen_values(filters, facet):
+                if value in current.get(facet, {}):
+                    recount[value] = current[facet][value]
+            counts[facet] = recount
         return counts
 
     def similar(
@@ -215,8 +293,12 @@ class Searcher:
         top_k: int = 5,
         filters: SearchFilters | None = None,
         restrict: dict[str, Any] | None = None,
+        exclude: Sequence[str] = (),
+        home_states: Sequence[str] = (),
     ) -> list[SearchResult]:
-        """Documents most like ``document_id``, using its own chunk vectors (mean), excluding itself."""
+        """Documents most like ``document_id``, using its own chunk vectors (mean), excluding itself and
+        ``exclude`` (what the page already lists as related). A document of none of ``home_states``
+        gains :data:`OTHER_STATE_BONUS` cosine: the exchange exists to show how *other* states did it."""
         chunks = self.store.scroll(
             {"field": "meta.document_id", "operator": "==", "value": document_id}, with_vectors=True
         )
@@ -234,7 +316,13 @@ class Searcher:
             prefetch_limit=CANDIDATE_CHUNKS,
         )
         hits = self.store.query(plan)
-        return [self._result(group, []) for group in self._group(hits)[:top_k]]
+        skip, home = set(exclude), set(home_states)
+        groups = [g for g in self._group(hits) if g.document_id not in skip]
+        for group in groups:
+            if home and not home & set(group.hits[0].document.meta.get("states") or []):
+                group.boost = OTHER_STATE_BONUS / max(abs(group.hits[0].score), 1e-9)
+        groups.sort(key=lambda g: g.score, reverse=True)
+        return [self._result(group, []) for group in groups[:top_k]]
 
     # -- shaping -------------------------------------------------------------------------------------
 
@@ -272,7 +360,7 @@ class Searcher:
             groups.setdefault(doc_id, _Group()).hits.append(hit)
         return sorted(groups.values(), key=lambda g: g.score, reverse=True)
 
-    def _result(self, group: _Group, terms: list[str]) -> SearchResult:
+    def _result(self, group: _Group, terms: list[str], *, match: Literal["strong", "weak"] = "strong") -> SearchResult:
         best = group.hits[0].document
         meta = best.meta
         snippet, highlights = make_snippet(best.content or "", terms)
@@ -299,6 +387,7 @@ class Searcher:
             source_url=meta.get("source_url"),
             url=document_url(self.settings, facts.document_id),  # relative unless KB_PUBLIC_URL: see docs
             passages=passages,
+            match=match,
         )
 
     @staticmethod

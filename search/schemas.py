@@ -247,6 +247,11 @@ class SearchResult(BaseModel):
     source_url: str | None = None
     url: str = Field(description="The document's page in the web UI.")
     passages: list[Passage] = Field(default_factory=list)
+    match: Literal["strong", "weak"] = Field(
+        default="strong",
+        description="strong: passes the relevance floor (KB_MATCH_FLOOR / KB_MATCH_TERMS); weak: only the "
+        "nearest text, not a real match. See docs/search-quality.md.",
+    )
 
 
 class FacetValue(BaseModel):
@@ -261,6 +266,17 @@ class SearchResponse(BaseModel):
     total: int = Field(description="Matching documents found (before paging).")
     results: list[SearchResult]
     facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
+    strong_total: int = Field(default=0, description="How many of `total` pass the relevance floor (match strong).")
+    no_good_match: bool = Field(
+        default=False,
+        description="True when no document passes the relevance floor: the results are the closest text, "
+        "not answers (show them as such, or say nothing matched).",
+    )
+    also_searched: list[str] = Field(
+        default_factory=list, description="Synonyms from the domain thesaurus the query was expanded with (BM25)."
+    )
+    # The vectors the search used (search.retrieval.QueryRun), for facet recounts; never serialised.
+    run: SkipJsonSchema[Any] = Field(default=None, exclude=True, repr=False)
 
 
 def link_base(settings: Settings, request_base: str | None = None) -> str:

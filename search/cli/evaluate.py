@@ -19,8 +19,12 @@ from search.cli.common import emit_json, kb_dir_option, make_settings, open_kb, 
 @click.option(
     "--json", "as_json", is_flag=True, help='Print {"overall": {...}, "by_kind": {...}} (per mode if several).'
 )
+@click.option(
+    "--floor", "with_floor", is_flag=True,
+    help="Apply the relevance floor: a query without a strong match returns nothing (as /v1/retrieve does).",
+)  # fmt: skip
 @kb_dir_option
-def eval_command(source: Path, modes: tuple[str, ...], as_json: bool, kb_dir: Path | None) -> None:
+def eval_command(source: Path, modes: tuple[str, ...], as_json: bool, with_floor: bool, kb_dir: Path | None) -> None:
     """Recall@5/10, MRR@10, nDCG@10, overall and per query kind.
 
     SOURCE is a queries .jsonl (run against this KB) or a BEIR folder (indexed into a temporary KB).
@@ -38,7 +42,9 @@ def eval_command(source: Path, modes: tuple[str, ...], as_json: bool, kb_dir: Pa
 
                 click.echo(f"indexing {source} (minutes on two cores)...", err=True)
                 index_beir(source, store, beir_settings)
-                reports = _run(beir_settings, store, queries, chosen)
+                reports = _run(
+                    beir_settings, store, queries, chosen, floor=with_floor
+                )  # no adoptions: boost has nothing
     else:
         queries = load_queries(source)
         require_kb(settings)
@@ -47,7 +53,7 @@ def eval_command(source: Path, modes: tuple[str, ...], as_json: bool, kb_dir: Pa
                 from kb.errors import ConfigError
 
                 raise ConfigError(f"the knowledge base at {settings.kb_dir} is empty; run `kb ingest content/` first")
-            reports = _run(settings, store, queries, chosen, adoptions=catalog)
+            reports = _run(settings, store, queries, chosen, adoptions=catalog, floor=with_floor)
     if as_json:
         emit_json(reports[chosen[0]] if len(chosen) == 1 else {"modes": reports})
     else:
@@ -55,7 +61,9 @@ def eval_command(source: Path, modes: tuple[str, ...], as_json: bool, kb_dir: Pa
     sys.exit(0)
 
 
-def _run(settings: Any, store: Any, queries: list[Any], modes: list[str], adoptions: Any = None) -> dict[str, Any]:
+def _run(
+    settings: Any, store: Any, queries: list[Any], modes: list[str], adoptions: Any = None, floor: bool = False
+) -> dict[str, Any]:
     from search.evaluation import evaluate
     from search.retrieval import Searcher
 
@@ -64,7 +72,9 @@ def _run(settings: Any, store: Any, queries: list[Any], modes: list[str], adopti
 
     def ranker(mode: str) -> Any:
         def rank(query: Any) -> list[str]:
-            hits = searcher.candidates(query.text, query.filters, mode=mode)
+            hits, run = searcher.run_query(query.text, query.filters, mode=mode)
+            if floor and not any(searcher.is_strong(e) for e in searcher.judge(searcher.rank(hits), run)):
+                return []  # no good match: nothing is answered
             return searcher.ranked_document_ids(hits)
 
         return rank
@@ -73,7 +83,9 @@ def _run(settings: Any, store: Any, queries: list[Any], modes: list[str], adopti
 
 
 def _print_table(reports: dict[str, Any]) -> None:
-    header = f"{'mode':<8} {'kind':<12} {'queries':>7} {'R@5':>7} {'R@10':>7} {'MRR@10':>7} {'nDCG@10':>8}"
+    header = (
+        f"{'mode':<8} {'kind':<12} {'queries':>7} {'R@5':>7} {'R@10':>7} {'MRR@10':>7} {'nDCG@10':>8} {'answered':>8}"
+    )
     click.echo(header)
     click.echo("-" * len(header))
     for mode, report in reports.items():
@@ -81,5 +93,5 @@ def _print_table(reports: dict[str, Any]) -> None:
         for kind, m in rows:
             click.echo(
                 f"{mode:<8} {kind:<12} {m['queries']:>7} {m['recall@5']:>7.3f} {m['recall@10']:>7.3f} "
-                f"{m['mrr@10']:>7.3f} {m['ndcg@10']:>8.3f}"
+                f"{m['mrr@10']:>7.3f} {m['ndcg@10']:>8.3f} {m['answered']:>8.3f}"
             )

@@ -49,6 +49,10 @@ QueryArg = Annotated[
     ),
 ]
 MaxPassagesArg = Annotated[int, Field(ge=1, le=50, description="At most this many passages.")]
+IncludeWeakArg = Annotated[
+    bool,
+    Field(description="true: the closest passages even when nothing matches well (marked weak); default false."),
+]
 PassageTokensArg = Annotated[
     int,
     Field(
@@ -121,6 +125,7 @@ class AssistantTools:
         filters: FiltersArg = None,
         max_passages: MaxPassagesArg = DEFAULT_MAX_PASSAGES,
         max_tokens: PassageTokensArg = DEFAULT_MAX_TOKENS,
+        include_weak: IncludeWeakArg = False,
     ) -> Annotated[CallToolResult, RetrieveResponse]:
         """Find passages in the e-governance practice exchange that answer a question.
 
@@ -131,11 +136,15 @@ class AssistantTools:
         [1], [2], ...: cite passages that way and name the document and section. For a question with
         several parts (how one state did something, what another agreed to learn from it), call once
         per part. Use filters only when the user limits the scope; list_facets shows valid values. To
-        read more of a document, call get_document with its document_id.
+        read more of a document, call get_document with its document_id. When nothing in the
+        exchange matches well enough there are no passages and a reason: say so to the user rather
+        than answering from elsewhere (include_weak=true returns the closest passages, marked weak).
         """
         scope, base, viewer = filters or SearchFilters(), request_base(ctx), request_viewer(ctx)
         return _call(
-            lambda: self.service.search(query, scope, max_passages, max_tokens, base_url=base, viewer=viewer),
+            lambda: self.service.search(
+                query, scope, max_passages, max_tokens, base_url=base, viewer=viewer, include_weak=include_weak
+            ),
             render_passages,
         )
 

@@ -141,7 +141,10 @@ class Documents:
     ) -> list[SearchResult]:
         """Documents closest to ``record`` by meaning (its own vectors), excluding itself."""
         restrict = as_viewer(viewer).store_condition()
-        return self.searcher.similar(record.id, top_k=top_k, filters=filters, restrict=restrict)
+        related = [str(i) for i in record.metadata.get("related") or []]  # already listed beside it
+        return self.searcher.similar(
+            record.id, top_k=top_k, filters=filters, restrict=restrict, exclude=related, home_states=record.states
+        )
 
     # -- many documents -------------------------------------------------------------------------------
 
@@ -197,7 +200,9 @@ class Documents:
         """The counts a results page shows beside ``response``: disjunctive for the filtered facets."""
         current = {facet: {v.value: v.count for v in values} for facet, values in response.facets.items()}
         restrict = as_viewer(viewer).store_condition()
-        return self.searcher.disjunctive_counts(response.query, filters, current, restrict=restrict)
+        return self.searcher.disjunctive_counts(
+            response.query, filters, current, restrict=restrict, run=response.run
+        )
 
 
 def as_viewer(who: KeyRecord | Viewer | None) -> Viewer:

@@ -35,6 +35,7 @@ def register_commands(group: click.Group) -> None:
     from search.cli.check import check
     from search.cli.db import db
     from search.cli.evaluate import eval_command
+    from search.cli.harvest import harvest
     from search.cli.ingest import ingest, validate
     from search.cli.insights import insights_command
     from search.cli.keys import keys
@@ -54,6 +55,7 @@ def register_commands(group: click.Group) -> None:
         keys,
         mcp_command,
         eval_command,
+        harvest,
         db,
         worker,
         insights_command,

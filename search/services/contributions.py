@@ -9,6 +9,8 @@ The rules, in the order the API applies them:
   parsed, and read without YAML anchors/aliases; every invalid field is reported at once;
 - a contributor key creates documents only for its own states, and changes or withdraws only the
   documents it created; admins may do anything;
+- a harvested document (``harvested_from`` in its metadata, see ``kb harvest``) is read-only here
+  for every key (409): its source changes it, and the next harvest brings the change;
 - an id is never taken over: an active document's id needs PUT, and a withdrawn document's id stays
   owned, so only its owner key or an admin may create it again (a restore).
 
@@ -140,6 +142,13 @@ def check_owner(key: KeyRecord, record: DocumentRecord) -> None:
         )
 
 
+def check_not_harvested(record: DocumentRecord) -> None:
+    """A harvested copy (``kb harvest``) follows its source: changes are made there, for every key."""
+    source = record.metadata.get("harvested_from")
+    if source:
+        raise ConflictError(f"document '{record.id}' is harvested from {source}; change it there")
+
+
 def check_new_id(catalog: Catalog, key: KeyRecord, document_id: str) -> None:
     """POST never overwrites: an active id needs PUT; a withdrawn id only comes back for its owner."""
     existing = catalog.get_document(document_id)
@@ -218,6 +227,7 @@ class Contributions:
     ) -> JobRecord:
         """``PUT /v1/documents/{id}``: a new version; fields not sent keep their current values."""
         record = self.catalog.require_document(document_id)
+        check_not_harvested(record)
         check_owner(key, record)
         sent = parse_metadata_field(metadata, max_bytes=self.max_metadata_bytes)
         current = self.catalog.version(record.id)
@@ -255,5 +265,6 @@ class Contributions:
     def withdraw(self, key: KeyRecord, document_id: str) -> DocumentRecord:
         """``DELETE /v1/documents/{id}``: out of search at once; kept in the catalog and the audit log."""
         record = self.catalog.require_document(document_id, include_withdrawn=False)
+        check_not_harvested(record)
         check_owner(key, record)
         return self.withdrawer.remove(record.id, actor=key.actor)

@@ -237,6 +237,8 @@ class DocumentCatalog:
                             "heading_path": json.dumps(list(s.heading_path), ensure_ascii=False),
                             "page": s.page,
                             "text": s.text,
+                            "ocr": s.ocr,
+                            "ocr_confidence": s.ocr_confidence,
                         }
                         for i, s in enumerate(sections)
                     ],
@@ -285,12 +287,25 @@ class DocumentCatalog:
         """The document's text as sections, in reading order."""
         wanted = self.version(document_id, version).version
         rows = self.db.query(
-            sa.select(section_rows.c.heading_path, section_rows.c.page, section_rows.c.text)
+            sa.select(
+                section_rows.c.heading_path,
+                section_rows.c.page,
+                section_rows.c.text,
+                section_rows.c.ocr,
+                section_rows.c.ocr_confidence,
+            )
             .where(section_rows.c.document_id == document_id, section_rows.c.version == wanted)
             .order_by(section_rows.c.position)
         )
         return [
-            Section(text=r["text"], heading_path=tuple(json.loads(r["heading_path"])), page=r["page"]) for r in rows
+            Section(
+                text=r["text"],
+                heading_path=tuple(json.loads(r["heading_path"])),
+                page=r["page"],
+                ocr=bool(r["ocr"]),
+                ocr_confidence=r["ocr_confidence"],
+            )
+            for r in rows
         ]
 
     def counts(self) -> dict[str, int]:

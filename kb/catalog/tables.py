@@ -68,6 +68,9 @@ sections = sa.Table(
     sa.Column("heading_path", sa.Text, nullable=False),
     sa.Column("page", sa.Integer),
     sa.Column("text", sa.Text, nullable=False),
+    # text read by OCR and the engine's mean word confidence (0-100): reindex keeps the chunk flags
+    sa.Column("ocr", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("ocr_confidence", sa.Float),
 )
 
 api_keys = sa.Table(

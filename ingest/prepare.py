@@ -7,6 +7,7 @@ or the index is touched: nothing already stored is lost by a corrupt upload.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,11 +126,13 @@ class DocumentPreparer:
     ) -> PreparedDocument:
         """Validate metadata, convert and chunk. Raises an InputError subclass naming ``source``.
 
-        ``timeout_s`` shortens the conversion limit (a job's remaining time), never lengthens it.
+        ``timeout_s`` (a job's remaining time) shortens the conversion limit and the OCR limit, never
+        lengthens them.
         """
         label = source or filename
         file_fingerprint = fingerprint(data, raw_meta, filename, self.model_id)
         limits = [t for t in (self.timeout_s, timeout_s) if t is not None]
+        job_end = None if timeout_s is None else time.monotonic() + timeout_s  # OCR stops there too
         try:
             language = raw_meta.get("language")  # scanned pages are read in the document's language
             converted = convert_bytes(
@@ -137,6 +140,7 @@ class DocumentPreparer:
                 filename,
                 timeout_s=min(limits) if limits else None,
                 language=str(language) if language else None,
+                deadline=job_end,
             )
         except InputError as exc:
             raise type(exc)(_labelled(exc.message, filename, label)) from None

@@ -116,9 +116,12 @@ def convert_bytes(
     timeout_s: float | None = None,
     media_type: str | None = None,
     language: str | None = None,
+    deadline: float | None = None,
 ) -> ConvertedDocument:
     """Convert one file's bytes. ``filename`` (a name, not read) refines text formats and names the
     file in error messages; ``language`` (the metadata's ISO code) is the language of scanned pages.
+    ``deadline`` (``time.monotonic()``, a job's end) also caps the OCR limit: recognition never runs
+    past the time the job has left, however many pages its own limit would allow.
 
     ``media_type``, when given, is the format the caller expects (a PDF-only component): content of
     another format is refused. Raises ``ConversionError`` for empty, unsupported, mislabelled,
@@ -133,6 +136,13 @@ def convert_bytes(
         recognised: dict[int, OcrPage] = {}
         if pages:
             limit = ocr_timeout_s(len(pages))
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutExceededError(
+                        f"{filename}: no time is left for text recognition (OCR) of {len(pages)} scanned page(s)"
+                    )
+                limit = min(limit, left)
             ocr = partial(ocr_pdf_pages, data, pages, language=language, filename=filename, timeout_s=limit)
             recognised = _pool.run(ocr, filename, limit + 5.0, "text recognition (OCR)")
         return assemble_pdf(extracted, recognised, filename)

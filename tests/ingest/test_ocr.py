@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 
 import pytest
 from PIL import ImageFilter
 
-from ingest.converters import convert_path
+from ingest.converters import convert_bytes, convert_path
 from ingest.converters.ocr import tesseract_languages
 from ingest.converters.pdf import convert_pdf
-from kb.errors import ConversionError
+from kb.errors import ConversionError, TimeoutExceededError
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import run_cli
 from tests.fixtures.scans import (
@@ -126,3 +127,16 @@ def test_scanned_pages_are_ingested_and_found_by_search(tmp_path: Path) -> None:
     found = json.loads(run_cli("--kb-dir", kb_dir, "search", "शिकायतों का निपटारा तीस दिनों", "--json").stdout)
     top = found["results"][0]
     assert top["document_id"] == "haryana-grievance-order-hi" and top["page"] == 1
+
+
+def test_ocr_stops_when_the_job_has_no_time_left() -> None:
+    """The OCR limit is min(its own limit, the job's remaining time): a job with one second left does
+    not wait the minute and more that one scanned page would be allowed on its own."""
+    scan = (SCANNED / "circular-en.pdf").read_bytes()  # ~4 s: script detection, then recognition
+    convert_bytes((FIXTURES / "good" / "saral-report.pdf").read_bytes(), "saral-report.pdf", timeout_s=60)  # worker up
+    began = time.monotonic()
+    with pytest.raises(TimeoutExceededError, match=r"text recognition \(OCR\)"):
+        convert_bytes(scan, "circular-en.pdf", timeout_s=60, deadline=began + 1.0)
+    assert time.monotonic() - began < 1.0 + 5.0 + 2.0  # the pool's grace, not ocr_timeout_s(1) = 105 s
+    with pytest.raises(TimeoutExceededError, match=r"no time is left for text recognition \(OCR\) of 1 scanned"):
+        convert_bytes(scan, "circular-en.pdf", timeout_s=60, deadline=time.monotonic() - 1)

@@ -20,6 +20,7 @@ from kb.catalog import Catalog, DocumentRecord
 from kb.errors import QueryError
 from kb.models import Section
 from kb.settings import Settings
+from search.assistant_adoptions import AdoptionsResult, DocumentAdoption, exchange_for, list_adoptions
 from search.facets import facet_values
 from search.passages import (
     MIN_TRUNCATED_TOKENS,
@@ -72,6 +73,9 @@ class DocumentResult(DocumentFacts):
     sections_omitted: int
     total_tokens: int = Field(description="Tokens of the section texts returned.")
     max_tokens: int
+    adoptions: list[DocumentAdoption] = Field(
+        default=[], description="States exploring, piloting, having adopted or dropped this practice."
+    )
 
 
 class FacetsResult(BaseModel):
@@ -230,6 +234,27 @@ class AssistantService:
             sections_omitted=sum(p.omitted for p in parts),
             total_tokens=used,
             max_tokens=max_tokens,
+            adoptions=[
+                DocumentAdoption.of(a, keyed=as_viewer(viewer).has_key) for a in self.catalog.adoptions_of(record.id)
+            ],
+        )
+
+    def adoptions(
+        self,
+        *,
+        state: str | None = None,
+        status: str | None = None,
+        document_id: str | None = None,
+        limit: int = 20,
+        base_url: str | None = None,
+        viewer: Viewer | None = None,
+    ) -> AdoptionsResult:
+        """``list_adoptions``: the exchange's rules (:mod:`search.services.exchange`) for this caller."""
+        exchange = exchange_for(self.catalog, self.documents, self.settings)
+        key = as_viewer(viewer).key
+        found = (document_id or "").strip() or None
+        return list_adoptions(
+            exchange, key, state=state, status=status, document_id=found, limit=limit, base_url=base_url
         )
 
     def facets(self, filters: SearchFilters, *, viewer: Viewer | None = None) -> FacetsResult:

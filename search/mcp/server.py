@@ -96,7 +96,7 @@ class ExchangeServer(MCPServer[Any]):
 
 
 def build_server(service: AssistantService, warming: Warming | None = None) -> MCPServer[Any]:
-    """The MCP server with the four read-only tools bound to ``service``; tool calls wait for
+    """The MCP server with the read-only tools bound to ``service``; tool calls wait for
     ``warming`` when given."""
     server = ExchangeServer(
         SERVER_NAME,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kb.vocab import building_block_label
 from search.assistant import DocumentResult, FacetsResult, SimilarResult
+from search.assistant_adoptions import AdoptionsResult
 from search.passages import RetrieveResponse
 from search.services.redaction import contact_line
 
@@ -34,7 +35,7 @@ def render_document(doc: DocumentResult) -> str:
     """The document as Markdown-ish text; omitted sections say how to read them."""
     about = ", ".join(str(v) for v in (doc.type, ", ".join(doc.states) or "national", doc.sector, doc.year) if v)
     lines = [f"# {doc.title}", f"id {doc.document_id}, version {doc.version} ({about}); {doc.url}"]
-    lines += practice_lines(doc)
+    lines += practice_lines(doc) + adoption_lines(doc)
     for part in doc.sections:
         where = (part.section or "(untitled)") + (f", p. {part.page}" if part.page else "")
         if part.omitted:
@@ -67,6 +68,29 @@ def practice_lines(doc: DocumentResult) -> list[str]:
     elif doc.contact_available:
         lines.append("contact: named in the document's record; shown to callers with an API key")
     return lines
+
+
+def render_adoptions(result: AdoptionsResult) -> str:
+    """One line per adoption: who takes up whose practice, how far, since when."""
+    if not result.adoptions:
+        return "No adoptions recorded for this scope."
+    lines = [f"{result.total} adoption(s), newest change first:"]
+    for a in result.adoptions:
+        owners = ", ".join(a.practice_states) or "national"
+        line = f"- {a.state}: {a.status} since {a.since[:10]} — {a.title} ({owners}; id {a.document_id})"
+        if a.note:
+            line += f". {a.note}"
+        if a.adopter_document_id:
+            line += f" Write-up: {a.adopter_document_id}."
+        if a.contact:
+            line += f" Contact: {a.contact}."
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def adoption_lines(doc: DocumentResult) -> list[str]:
+    """The states taking the practice up, for get_document's text."""
+    return [f"adopted by {a.state}: {a.status} since {a.since[:10]}" for a in doc.adoptions]
 
 
 def render_facets(result: FacetsResult) -> str:

@@ -1,4 +1,4 @@
-"""The four read-only tools: their arguments (the input schema a model sees) and what each one calls.
+"""The read-only tools: their arguments (the input schema a model sees) and what each one calls.
 
 A tool is a method of :class:`AssistantTools`; its signature is the input schema, its return
 annotation names the output schema and its docstring is the description the model reads. Each does
@@ -23,7 +23,8 @@ from starlette.requests import Request
 
 from kb.errors import KBError
 from search.assistant import DEFAULT_DOCUMENT_TOKENS, AssistantService, DocumentResult, FacetsResult, SimilarResult
-from search.mcp.text import render_document, render_facets, render_passages, render_similar
+from search.assistant_adoptions import AdoptionsResult, AdoptionStatus
+from search.mcp.text import render_adoptions, render_document, render_facets, render_passages, render_similar
 from search.passages import DEFAULT_MAX_PASSAGES, DEFAULT_MAX_TOKENS, MAX_MAX_TOKENS, MIN_MAX_TOKENS, RetrieveResponse
 from search.schemas import SearchFilters
 from search.services.access import Viewer
@@ -72,6 +73,17 @@ DocumentTokensArg = Annotated[
     int, Field(ge=MIN_MAX_TOKENS, le=MAX_MAX_TOKENS, description="Token budget for the section texts.")
 ]
 TopKArg = Annotated[int, Field(ge=1, le=20, description="How many similar documents.")]
+AdoptingStateArg = Annotated[
+    str | None,
+    Field(description="Optional: only adoptions by this state or UT (names or abbreviations such as 'J&K')."),
+]
+AdoptionStatusArg = Annotated[
+    AdoptionStatus | None, Field(description="Optional: exploring, piloting, adopted or dropped.")
+]
+AdoptedDocumentArg = Annotated[
+    str | None, Field(description="Optional: only adoptions of this practice (a document_id).")
+]
+AdoptionLimitArg = Annotated[int, Field(ge=1, le=50, description="At most this many adoptions, newest first.")]
 
 
 def request_base(ctx: Context[Any, Any]) -> str | None:
@@ -116,7 +128,13 @@ class AssistantTools:
 
     @property
     def all(self) -> tuple[Callable[..., CallToolResult], ...]:
-        return (self.search_practices, self.get_document, self.list_facets, self.find_similar_practices)
+        return (
+            self.search_practices,
+            self.get_document,
+            self.list_facets,
+            self.find_similar_practices,
+            self.list_adoptions,
+        )
 
     def search_practices(
         self,
@@ -196,4 +214,29 @@ class AssistantTools:
         return _call(
             lambda: self.service.similar(document_id, top_k=top_k, filters=filters, base_url=base, viewer=viewer),
             render_similar,
+        )
+
+    def list_adoptions(
+        self,
+        ctx: Context[Any, Any],
+        state: AdoptingStateArg = None,
+        status: AdoptionStatusArg = None,
+        document_id: AdoptedDocumentArg = None,
+        limit: AdoptionLimitArg = 20,
+    ) -> Annotated[CallToolResult, AdoptionsResult]:
+        """List which states have taken up which practices of other states, newest change first.
+
+        Each adoption names the practice (document_id, title, its own states), the adopting state, the
+        status (exploring, piloting, adopted or dropped) since when, a note and, if recorded, the
+        adopting state's own write-up (adopter_document_id). Use it for questions such as "which
+        states replicated Haryana's CM Window?" (document_id) or "what has Punjab taken up?" (state).
+        Adoptions are recorded by the states themselves; an empty list means none is recorded, not
+        that no state uses the practice.
+        """
+        base, viewer = request_base(ctx), request_viewer(ctx)
+        return _call(
+            lambda: self.service.adoptions(
+                state=state, status=status, document_id=document_id, limit=limit, base_url=base, viewer=viewer
+            ),
+            render_adoptions,
         )

@@ -18,7 +18,7 @@ from search.passages import RetrieveResponse, TokenCounter
 from tests.assistants.conftest import assert_cites
 from tests.assistants.mcp_client import text_of
 
-TOOLS = {"search_practices", "get_document", "list_facets", "find_similar_practices"}
+TOOLS = {"search_practices", "get_document", "list_facets", "find_similar_practices", "list_adoptions"}
 
 # (tool, arguments) pairs every transport is asked, and what the checks below expect of them.
 SEARCH = ("search_practices", {"query": "How are citizens kept informed about their grievance?", "max_tokens": 400})

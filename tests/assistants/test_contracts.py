@@ -61,8 +61,78 @@ ADDED: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "DocumentResult": [
         ("year", PRACTICE),
         ("metadata", {"contact_available": {"type": "boolean", "title": "Contact Available", "default": False}}),
+        # adoptions (issue 13 item 5): get_document says which states take the practice up
+        (
+            "max_tokens",
+            {
+                "adoptions": {
+                    "default": [],
+                    "items": {"$ref": "#/$defs/DocumentAdoption"},
+                    "title": "Adoptions",
+                    "type": "array",
+                }
+            },
+        ),
     ],
 }
+_TEXT = {"title": "", "type": "string"}
+# models new output schemas refer to: tool -> {name: schema without descriptions}
+ADDED_DEFS: dict[str, dict[str, Any]] = {
+    "get_document": {
+        "DocumentAdoption": {
+            "properties": {
+                "state": {**_TEXT, "title": "State"},
+                "status": {**_TEXT, "title": "Status"},
+                "since": {**_TEXT, "title": "Since"},
+                "updated_at": {**_TEXT, "title": "Updated At"},
+                "note": {**_TEXT, "title": "Note"},
+                "adopter_document_id": {
+                    "anyOf": [{"type": "string"}, {"type": "null"}],
+                    "title": "Adopter Document Id",
+                },
+                "contact": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None, "title": "Contact"},
+            },
+            "required": ["state", "status", "since", "updated_at", "note", "adopter_document_id"],
+            "title": "DocumentAdoption",
+            "type": "object",
+        }
+    }
+}
+# tools added since the snapshot, after the snapshot's tools; each has its own tests
+NEW_TOOLS = ("list_adoptions",)  # which states take up which practices (tests/assistants/test_mcp_adoptions.py)
+
+
+# the relevance floor (issue 15 item 1): results say whether they are real matches, responses say
+# when nothing is, and retrieve/MCP withhold noise unless asked (docs/search-quality.md)
+_BOOL = {"type": "boolean"}
+ADDED.update(
+    {
+        "SearchResult": [
+            *ADDED["SearchResult"],
+            ("passages", {"match": {"type": "string", "enum": ["strong", "weak"], "title": "Match", "description":
+                "strong: passes the relevance floor (KB_MATCH_FLOOR / KB_MATCH_TERMS); weak: only the nearest "
+                "text, not a real match. See docs/search-quality.md.", "default": "strong"}}),
+        ],
+        "SearchResponse": [("facets", {
+            "strong_total": {"type": "integer", "title": "Strong Total",
+                             "description": "How many of `total` pass the relevance floor (match strong).", "default": 0},
+            "no_good_match": {**_BOOL, "title": "No Good Match", "description": "True when no document passes the "
+                              "relevance floor: the results are the closest text, not answers (show them as such, or "
+                              "say nothing matched).", "default": False},
+            "also_searched": {"items": {"type": "string"}, "type": "array", "title": "Also Searched",
+                              "description": "Synonyms from the domain thesaurus the query was expanded with (BM25)."},
+        })],
+        "RetrieveRequest": [("max_tokens", {"include_weak": {**_BOOL, "title": "Include Weak", "description":
+            "Return the closest passages even when nothing passes the relevance floor (default: no passages and a "
+            "`reason`, so an assistant does not cite noise).", "default": False}})],
+        "RetrieveResponse": [("tokenizer", {
+            "no_good_match": {**_BOOL, "title": "No Good Match",
+                              "description": "True when no document passes the relevance floor.", "default": False},
+            "reason": {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "Reason",
+                       "description": "Why there are no passages (nothing matched well enough); null otherwise."},
+        })],
+    }
+)  # fmt: skip
 
 
 def _with_added(name: str, schema: dict[str, Any], *, defaults: bool = False) -> dict[str, Any]:
@@ -111,6 +181,7 @@ def _tool_with_added(tool: dict[str, Any]) -> dict[str, Any]:
     """The snapshot of a tool with :data:`ADDED` applied to its output schema and the models it defines."""
     output = _with_added(tool["outputSchema"].get("title", ""), tool["outputSchema"], defaults=True)
     defs = {name: _with_added(name, schema, defaults=True) for name, schema in output.get("$defs", {}).items()}
+    defs.update(ADDED_DEFS.get(tool["name"], {}))
     return {**tool, "outputSchema": {**output, **({"$defs": defs} if defs else {})}}
 
 
@@ -133,8 +204,8 @@ def test_mcp_tools_keep_their_names_descriptions_and_schemas(client: TestClient)
 
     before = {t["name"]: _tool_with_added(t) for t in json.loads((SNAPSHOTS / "mcp-tools.json").read_text())}
     after = {t["name"]: t for t in anyio.run(listing)}
-    assert list(after) == list(before)
-    for name, tool in after.items():
+    assert list(after) == [*before, *NEW_TOOLS]
+    for name, tool in ((n, t) for n, t in after.items() if n not in NEW_TOOLS):
         old = before[name]
         assert (tool["description"], tool["annotations"]) == (old["description"], old["annotations"]), name
         assert json.dumps(tool["inputSchema"]) == json.dumps(old["inputSchema"]), name

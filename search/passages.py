@@ -248,8 +248,7 @@ class PassageRetriever:
         """
         text = self.searcher.check_query(request.query)
         hits, run = self.searcher.run_query(text, request.filters, restrict=restrict)
-        groups = self.searcher.rank(hits)
-        weak = not any(self.searcher.is_strong(e) for e in self.searcher.judge(groups, run))
+        weak = self.searcher.nothing_strong(hits, run)
         if weak and not request.include_weak:
             return RetrieveResponse(
                 query=text,

@@ -168,6 +168,10 @@ class Searcher:
         response.run = run
         return response
 
+    def nothing_strong(self, hits: list[ScoredChunk], run: QueryRun) -> bool:
+        """True when no document among ``hits`` passes the floor (retrieve's "no good match")."""
+        return not any(self.is_strong(e) for e in self.judge(self.rank(hits), run))
+
     def is_strong(self, found: Evidence) -> bool:
         """Whether ``found`` passes the relevance floor (KB_MATCH_FLOOR, KB_MATCH_TERMS)."""
         return found.strong(self.settings.match_floor, self.settings.match_terms)

@@ -53,6 +53,12 @@ class FakeSearcher:
         self.asked.append(filters)
         return self.hits
 
+    def run_query(self, text: str, filters: SearchFilters, **_: Any) -> tuple[list[ScoredChunk], None]:
+        return self.candidates(text, filters), None
+
+    def nothing_strong(self, hits: list[ScoredChunk], run: None) -> bool:
+        return False  # these tests are about budgets and duplicates: every hit counts as a match
+
 
 def retriever(hits: list[ScoredChunk], counter: TokenCounter) -> PassageRetriever:
     return PassageRetriever(Settings(public_url="https://exchange.example"), FakeSearcher(hits), counter)  # type: ignore[arg-type]

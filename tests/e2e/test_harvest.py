@@ -18,18 +18,15 @@ import pytest
 
 from kb.catalog import Catalog
 from kb.settings import Settings
+from search.operations.harvest import dublin_core_metadata, local_id
+from search.operations.oai_client import Record
 from tests.api.conftest import bearer, make_keys
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import run_cli
 from tests.live import free_port, serving
 
-SOURCE_IDS = {
-    "karnataka-bhoomi",
-    "haryana-cm-window",
-    "haryana-saral-report",
-    "kerala-karnataka-egov-mou",
-    "odisha-cyber-guideline",
-}
+SOURCE_FILES = ("bhoomi.html", "bhoomi.html.meta.yaml", "cm-window-note.txt", "cm-window-note.txt.meta.yaml")
+SOURCE_FILES += ("mou-kerala-karnataka.md",)  # three documents: quick to embed, three converters
 NEW_DOCUMENT = b"""---
 id: haryana-antyodaya-saral
 title: Antyodaya SARAL service delivery centres
@@ -73,10 +70,12 @@ def snapshot(kb_dir: Path) -> dict[str, tuple[str, str, int]]:
 def test_one_exchange_harvests_another_incrementally(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source_kb, target_kb = tmp_path / "haryana" / "kb", tmp_path / "kerala" / "kb"
     corpus = tmp_path / "corpus"
-    shutil.copytree(FIXTURES / "good", corpus)
+    corpus.mkdir()
+    for name in SOURCE_FILES:
+        shutil.copy(FIXTURES / "good" / name, corpus / name)
     assert run_cli("ingest", str(corpus), "--kb-dir", str(source_kb)).exit_code == 0
     admin = make_keys(source_kb)["admin"]
-    monkeypatch.setenv("KB_OAI_PAGE_SIZE", "2")  # five documents: three pages, two resumption tokens
+    monkeypatch.setenv("KB_OAI_PAGE_SIZE", "2")  # three documents, then four: two pages, a resumption token
     monkeypatch.setenv("KB_OAI_REPOSITORY_ID", "exchange.haryana.test")
 
     with serving(source_kb) as base, httpx.Client(base_url=base, timeout=60) as api:
@@ -95,7 +94,7 @@ def test_one_exchange_harvests_another_incrementally(tmp_path: Path, monkeypatch
         # first harvest (the site's URL is enough: /oai is found): everything, with provenance and originals
         code, first = harvest(base, target_kb)
         assert code == 0, first
-        assert counts(first) == (5, 0, 0, 0, 0) and first["metadata_prefix"] == "exchange_json"
+        assert counts(first) == (3, 0, 0, 0, 0) and first["metadata_prefix"] == "exchange_json"
         assert first["source"] == f"{base}/oai"
         with Catalog(Settings(kb_dir=target_kb).catalog_path) as catalog:
             bhoomi = catalog.require_document("karnataka-bhoomi")
@@ -125,7 +124,7 @@ def test_one_exchange_harvests_another_incrementally(tmp_path: Path, monkeypatch
         )
         assert changed.status_code == 202, changed.text
         wait_for_job(api, changed.json(), headers)
-        assert api.delete("/v1/documents/odisha-cyber-guideline", headers=headers).status_code == 200
+        assert api.delete("/v1/documents/haryana-cm-window", headers=headers).status_code == 200
 
         code, second = harvest(f"{base}/oai", target_kb)
         assert code == 0, second
@@ -133,10 +132,10 @@ def test_one_exchange_harvests_another_incrementally(tmp_path: Path, monkeypatch
         assert second["documents"] == {
             "added": ["haryana-antyodaya-saral"],
             "updated": ["karnataka-bhoomi"],
-            "withdrawn": ["odisha-cyber-guideline"],
+            "withdrawn": ["haryana-cm-window"],
         }
         before = snapshot(target_kb)
-        assert before["karnataka-bhoomi"][2] == 2 and before["odisha-cyber-guideline"][0] == "withdrawn"
+        assert before["karnataka-bhoomi"][2] == 2 and before["haryana-cm-window"][0] == "withdrawn"
 
         code, third = harvest(f"{base}/oai", target_kb)
         assert code == 0 and counts(third)[:2] == (0, 0) and counts(third)[3:] == (0, 0), third
@@ -153,6 +152,47 @@ def test_one_exchange_harvests_another_incrementally(tmp_path: Path, monkeypatch
         for key in (local["admin"], local["haryana"]):
             put = api.put("/v1/documents/karnataka-bhoomi", headers=bearer(key), data={"metadata": '{"year": 1999}'})
             assert put.status_code == 409 and "harvested from" in put.json()["detail"], put.text
-            gone = api.delete("/v1/documents/haryana-cm-window", headers=bearer(key))
+            gone = api.delete("/v1/documents/kerala-karnataka-egov-mou", headers=bearer(key))
             assert gone.status_code == 409 and "change it there" in gone.json()["detail"], gone.text
     assert snapshot(target_kb) == before
+
+
+def test_dublin_core_records_map_back_to_our_vocabularies() -> None:
+    """Records of a repository without exchange_json (DSpace, or an older exchange) through oai_dc."""
+    record = Record(
+        identifier="oai:repository.example.org:123456789/42",
+        datestamp="2025-01-02T03:04:05Z",
+        deleted=False,
+        set_specs=["state:Jammu_and_Kashmir", "sector:health", "type:case_study", "col_123"],
+        dc={
+            "title": ["e-Sanjeevani in Jammu and Kashmir"],
+            "subject": ["health", "telemedicine"],
+            "description": ["Teleconsultations from health and wellness centres."],
+            "date": ["2021-06-01"],
+            "language": ["en"],
+            "coverage": ["J&K", "Atlantis"],
+            "source": ["https://esanjeevani.mohfw.gov.in"],
+        },
+    )
+    assert local_id(record.identifier) == "123456789-42"
+    assert dublin_core_metadata(record) == {
+        "title": "e-Sanjeevani in Jammu and Kashmir",
+        "states": ["Jammu and Kashmir"],
+        "level": "state",
+        "sector": "health",
+        "type": "case_study",
+        "tags": ["telemedicine"],
+        "summary": "Teleconsultations from health and wellness centres.",
+        "language": "en",
+        "year": 2021,
+        "source_url": "https://esanjeevani.mohfw.gov.in",
+    }
+    bare = Record(identifier="oai:x:y", datestamp="2025-01-02", deleted=False, set_specs=[], dc={"type": ["Text"]})
+    assert dublin_core_metadata(bare) == {
+        "title": "y",
+        "states": [],
+        "level": "national",
+        "sector": "other",
+        "type": "other",
+        "tags": [],
+    }

@@ -131,7 +131,7 @@ def test_exchange_json_carries_the_full_public_metadata_and_the_file(oai_client:
     assert len(file.content) == body["file"]["size_bytes"]
     records, _ = harvest(oai_client, "ListRecords", metadataPrefix="exchange_json")
     assert len(records) == len(LIVE) + 1
-    deleted = [r for r in records if r.find(f"{OAI}header").get("status") == "deleted"]  # type: ignore[union-attr]
+    deleted = [r for r in records if r.find(f"{OAI}header").get("status") == "deleted"]
     assert len(deleted) == 1 and deleted[0].find(f"{OAI}metadata") is None
 
 

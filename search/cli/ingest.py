@@ -61,11 +61,25 @@ def ingest(
             except KeyboardInterrupt:  # the second Ctrl-C: the file being written may be half done
                 click.echo(f"\nError: aborted while ingesting {tracker.current}; run kb ingest again", err=True)
                 sys.exit(INTERRUPTED_EXIT)
+        if not stop.is_set():
+            _load_adoptions(catalog, list(paths), report.failed)
     emit_json(report.to_json()) if as_json else _print_report(report.to_json())
     if stop.is_set():
         click.echo(f"interrupted: {tracker.total - tracker.started} files not processed", err=True)
         sys.exit(INTERRUPTED_EXIT)
     sys.exit(report.exit_code)
+
+
+def _load_adoptions(catalog: Any, paths: list[Path], failed: list[dict[str, str]]) -> None:
+    """Each folder's ``adoptions.yaml`` (search/services/adoption_file.py), once its documents are in;
+    a bad entry joins the run's failures (exit 1), the summary goes to stderr."""
+    from search.services.adoption_file import adoption_files, load_adoption_files
+
+    files = adoption_files(paths)
+    if files:
+        loaded = load_adoption_files(catalog, files)
+        failed.extend(loaded.failed)
+        click.echo(loaded.summary(files), err=True)
 
 
 class _Tracker:

@@ -129,20 +129,26 @@ def test_max_passages_is_honoured(client: TestClient) -> None:
 
 
 def test_filters_are_honoured(client: TestClient) -> None:
-    query = "services for citizens"
-    by_state = retrieve(client, query=query, filters={"states": ["Haryana"]}, max_passages=50)["passages"]
+    query = "services for citizens"  # vague on purpose: weak matches too (this is about filters, not the floor)
+    by_state = retrieve(client, query=query, include_weak=True, filters={"states": ["Haryana"]}, max_passages=50)[
+        "passages"
+    ]
     assert by_state and all("Haryana" in p["citation"]["states"] for p in by_state)
-    by_alias = retrieve(client, query=query, filters={"states": ["haryana"]}, max_passages=50)["passages"]
+    by_alias = retrieve(client, query=query, include_weak=True, filters={"states": ["haryana"]}, max_passages=50)[
+        "passages"
+    ]
     assert [p["citation"] for p in by_alias] == [p["citation"] for p in by_state]
-    mous = retrieve(client, query=query, filters={"type": "mou"}, max_passages=50)["passages"]
+    mous = retrieve(client, query=query, include_weak=True, filters={"type": "mou"}, max_passages=50)["passages"]
     assert mous and {p["citation"]["document_id"] for p in mous} == {"kerala-karnataka-egov-mou"}
-    recent = retrieve(client, query=query, filters={"year_from": 2019, "year_to": 2021})["passages"]
+    recent = retrieve(client, query=query, include_weak=True, filters={"year_from": 2019, "year_to": 2021})["passages"]
     assert recent and all(2019 <= p["citation"]["year"] <= 2021 for p in recent)
-    sector = retrieve(client, query=query, filters={"sector": "land_records"})["passages"]
+    sector = retrieve(client, query=query, include_weak=True, filters={"sector": "land_records"})["passages"]
     assert sector and all(p["citation"]["sector"] == "land_records" for p in sector)
-    both = retrieve(client, query=query, filters={"states": ["Karnataka"], "type": "case_study"})["passages"]
+    both = retrieve(client, query=query, include_weak=True, filters={"states": ["Karnataka"], "type": "case_study"})[
+        "passages"
+    ]
     assert {p["citation"]["document_id"] for p in both} == {"karnataka-bhoomi"}
-    nothing = retrieve(client, query=query, filters={"states": ["Jammu and Kashmir"]})
+    nothing = retrieve(client, query=query, include_weak=True, filters={"states": ["Jammu and Kashmir"]})
     assert nothing["passages"] == [] and nothing["context"] == "" and nothing["total_tokens"] == 0
 
 

@@ -142,18 +142,22 @@ def test_one_exchange_harvests_another_incrementally(tmp_path: Path, monkeypatch
         assert snapshot(target_kb) == before  # nothing written
         assert third["from"] == second["next_from"]
 
-    # the harvesting exchange serves what it took: searchable, and read-only for its own keys
-    local = make_keys(target_kb)
-    with serving(target_kb) as target, httpx.Client(base_url=target, timeout=60) as api:
-        found = api.get("/v1/search", params={"q": "single application form for government services"}).json()
-        assert found["results"][0]["document_id"] == "haryana-antyodaya-saral"
-        document = api.get("/v1/documents/karnataka-bhoomi").json()
-        assert document["metadata"]["tags"] == ["land records", "mutation"]
-        for key in (local["admin"], local["haryana"]):
-            put = api.put("/v1/documents/karnataka-bhoomi", headers=bearer(key), data={"metadata": '{"year": 1999}'})
-            assert put.status_code == 409 and "harvested from" in put.json()["detail"], put.text
-            gone = api.delete("/v1/documents/kerala-karnataka-egov-mou", headers=bearer(key))
-            assert gone.status_code == 409 and "change it there" in gone.json()["detail"], gone.text
+        # the harvesting exchange serves what it took: searchable, and read-only for its own keys
+        local = make_keys(target_kb)
+        with serving(target_kb) as target, httpx.Client(base_url=target, timeout=60) as served:
+            found = served.get("/v1/search", params={"q": "single application form for government services"}).json()
+            assert found["results"][0]["document_id"] == "haryana-antyodaya-saral"
+            document = served.get("/v1/documents/karnataka-bhoomi").json()
+            assert document["metadata"]["tags"] == ["land records", "mutation"]
+            held = run_cli("harvest", base, "--kb-dir", str(target_kb))  # the server holds the embedded KB
+            assert held.exit_code == 1 and "in use by another process" in held.stderr, held.output
+            for key in (local["admin"], local["haryana"]):
+                put = served.put(
+                    "/v1/documents/karnataka-bhoomi", headers=bearer(key), data={"metadata": '{"year": 1999}'}
+                )
+                assert put.status_code == 409 and "harvested from" in put.json()["detail"], put.text
+                gone = served.delete("/v1/documents/kerala-karnataka-egov-mou", headers=bearer(key))
+                assert gone.status_code == 409 and "change it there" in gone.json()["detail"], gone.text
     assert snapshot(target_kb) == before
 
 

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kb.catalog.db import Database, utc_now
+from kb.catalog.listing import listing_filters, visible_filter
 from kb.catalog.records import AuditEntry, DocumentRecord, VersionRecord
-from kb.catalog.tables import adoptions, document_states, documents, versions, write_intents
 from kb.catalog.tables import audit as audit_table
+from kb.catalog.tables import document_states, documents, versions, write_intents
 from kb.catalog.tables import sections as section_rows
 from kb.errors import ConflictError, NotFoundError
 from kb.metadata import DocumentMetadata
@@ -69,8 +70,8 @@ class DocumentCatalog:
         ``visible_to`` leaves restricted documents out: None keeps every document (trusted callers),
         a list keeps public ones plus the restricted documents of those states (empty: public only).
         """
-        where = _filters(states, sector, type, year_from, year_to, national=national, adopted_by=adopted_by)
-        where += _visible(visible_to)
+        where = listing_filters(states, sector, type, year_from, year_to, national=national, adopted_by=adopted_by)
+        where += visible_filter(visible_to)
         if not include_withdrawn:
             where.append(_ACTIVE)
         total = int(self.db.scalar(sa.select(sa.func.count()).select_from(documents).where(*where)) or 0)
@@ -337,7 +338,7 @@ class DocumentCatalog:
             value, source = documents.c[column], documents
         else:
             raise ValueError(f"no facet on {column}")
-        where = _filters(
+        where = listing_filters(
             filters.get("states") or (),
             filters.get("sector"),
             filters.get("type"),
@@ -345,7 +346,7 @@ class DocumentCatalog:
             filters.get("year_to"),
             national=bool(filters.get("national")),
             adopted_by=filters.get("adopted_by"),
-        ) + _visible(visible_to)
+        ) + visible_filter(visible_to)
         statement = (
             sa.select(value.label("value"), sa.func.count().label("count"))
             .select_from(source)
@@ -387,53 +388,3 @@ class DocumentCatalog:
         if document_id:
             statement = statement.where(audit_table.c.document_id == document_id)
         return [AuditEntry.from_row(r) for r in self.db.query(statement)]
-
-
-def _filters(
-    states: Sequence[str],
-    sector: str | None,
-    type: str | None,
-    year_from: int | None,
-    year_to: int | None,
-    *,
-    national: bool = False,
-    adopted_by: str | None = None,
-) -> list[sa.ColumnElement[bool]]:
-    """The WHERE terms of a listing: any of ``states`` (through document_states), sector, type, years.
-
-    ``national``: documents that name no state ("All India"); with ``states``, those states or none.
-    ``adopted_by``: practices that state explores, pilots or adopted (any adoption status but dropped).
-    """
-    where: list[sa.ColumnElement[bool]] = []
-    # aliases: the states facet joins document_states itself, which must not correlate
-    listed = document_states.alias("listed_states")
-    of_states = sa.exists().where(listed.c.document_id == documents.c.id, listed.c.state.in_(list(states)))
-    of_none = ~sa.exists().where(listed.c.document_id == documents.c.id)
-    if states and national:
-        where.append(sa.or_(of_states, of_none))
-    elif states or national:
-        where.append(of_states if states else of_none)
-    if sector:
-        where.append(documents.c.sector == sector)
-    if type:
-        where.append(documents.c.type == type)
-    if year_from is not None:
-        where.append(documents.c.year >= year_from)
-    if year_to is not None:
-        where.append(documents.c.year <= year_to)
-    if adopted_by:
-        taken_up = sa.and_(adoptions.c.state == adopted_by, adoptions.c.status != "dropped")
-        where.append(sa.exists().where(adoptions.c.document_id == documents.c.id, taken_up))
-    return where
-
-
-def _visible(visible_to: Sequence[str] | None) -> list[sa.ColumnElement[bool]]:
-    """The WHERE term that keeps out restricted documents of states outside ``visible_to``."""
-    if visible_to is None:
-        return []
-    public = documents.c.visibility != "restricted"
-    if not visible_to:
-        return [public]
-    own = document_states.alias("own_states")
-    mine = sa.exists().where(own.c.document_id == documents.c.id, own.c.state.in_(list(visible_to)))
-    return [sa.or_(public, mine)]

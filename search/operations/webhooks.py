@@ -54,6 +54,7 @@ EVENTS = {
     "review_approve": "review.approved",
     "review_request_changes": "review.changes_requested",
     "review_reject": "review.rejected",
+    "review_published": "review.published",
     "create": "document.published",
     "update": "document.updated",
     "withdraw": "document.withdrawn",
@@ -61,7 +62,7 @@ EVENTS = {
 LINKS = {
     "adoption": "/v1/documents/{document_id}/adoptions",
     "request": "/v1/requests/{request_id}",
-    "review": "/v1/reviews/{submission_id}",
+    "review": "/v1/submissions/{submission_id}",
     "document": "/v1/documents/{document_id}",
 }
 

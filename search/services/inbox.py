@@ -115,7 +115,7 @@ class Inbox:
                 summary=f"A {'new document' if s.kind == 'create' else 'new version'} for {', '.join(s.states)} "
                 f"('{s.document_id}') waits for a curator.",
                 at=s.created_at,
-                path=f"/v1/reviews/{s.id}",
+                path=f"/v1/submissions/{s.id}",
                 document_id=s.document_id,
             )
             for s in self.catalog.submissions_waiting(states, limit=limit)

@@ -211,3 +211,20 @@ def test_a_slow_receiver_never_slows_the_request(kb_dir: Path, keys: dict[str, s
             assert receiver.wait_for(start + 1)[start]["event"] == "request.created"
     finally:
         receiver.stall_s = 0.0
+
+
+def test_review_and_document_lines_become_events_with_links() -> None:
+    """The review workflow's and the writer's audit lines (written by their own modules) map to events."""
+    from kb.catalog import AuditEntry
+    from search.operations.webhooks import EVENTS, event_of
+
+    def line(action: str, **detail: Any) -> AuditEntry:
+        return AuditEntry(seq=9, at="2030-01-01T00:00:00+00:00", actor="key:c", action=action,
+                          document_id="doc", version=None, detail=detail)  # fmt: skip
+
+    submitted = event_of(line("submit", submission_id="s1", kind="create"), "https://x.example")
+    assert (submitted["event"], submitted["url"]) == ("review.submitted", "https://x.example/v1/submissions/s1")
+    assert event_of(line("review_approve", submission_id="s1"))["event"] == "review.approved"
+    published = event_of(line("create", filename="d.md"))
+    assert (published["event"], published["url"]) == ("document.published", "/v1/documents/doc")
+    assert {"key_create", "webhook_failed", "request_view"}.isdisjoint(EVENTS)  # never sent

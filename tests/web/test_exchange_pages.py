@@ -249,3 +249,15 @@ def test_no_good_match_is_said_plainly(site: tuple[TestClient, dict[str, str]]) 
     assert "No good match for “lattice quantum chromodynamics of gluon plasma”; closest titles:" in nothing.text
     good = client.get("/", params={"q": "citizens complain to the chief minister and track their grievance"})
     assert "No good match" not in good.text
+
+
+def test_the_job_page_of_a_submission_says_it_waits_for_a_curator(site: tuple[TestClient, dict[str, str]]) -> None:
+    client, keys = site
+    data = SUBMISSION.replace(b"haryana-tehsil-queue", b"haryana-job-page")
+    sent = client.post(
+        "/v1/documents", headers=bearer(keys["contributor"]), files={"file": ("j.md", data, "text/markdown")}
+    )
+    assert wait_for_job(client, sent.json(), bearer(keys["contributor"]))["detail"]["outcome"] == "submitted"
+    page = accessible(client.get(f"/contribute/jobs/{sent.json()['id']}"))
+    assert "Sent to a curator" in page and "Searchable once approved" in page
+    assert "now searchable" not in page

@@ -200,9 +200,7 @@ class Documents:
         """The counts a results page shows beside ``response``: disjunctive for the filtered facets."""
         current = {facet: {v.value: v.count for v in values} for facet, values in response.facets.items()}
         restrict = as_viewer(viewer).store_condition()
-        return self.searcher.disjunctive_counts(
-            response.query, filters, current, restrict=restrict, run=response.run
-        )
+        return self.searcher.disjunctive_counts(response.query, filters, current, restrict=restrict, run=response.run)
 
 
 def as_viewer(who: KeyRecord | Viewer | None) -> Viewer:

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from kb.catalog import AdoptionRecord, Catalog, DocumentRecord, KeyRecord, KnowledgeRequestRecord, RequestMessage
 from kb.catalog.exchange import ADOPTION_STATUSES
-from kb.errors import AuthError, ForbiddenError, NotFoundError, RuleError
+from kb.errors import AuthError, ForbiddenError, NotFoundError, QueryError, RuleError
 from kb.settings import Settings
 from kb.vocab import canonical_state
 from search.services.documents import Documents
@@ -180,8 +180,8 @@ class Exchange:
         if state:
             try:
                 state = canonical_state(state)
-            except ValueError as exc:
-                raise RuleError(f"state: {exc}") from None
+            except ValueError as exc:  # a filter, like /v1/documents?state=: 400
+                raise QueryError(f"invalid filter state: {exc}") from None
         if document_id:
             document_id = self.documents.get(document_id, key).id
         records, total = self.catalog.list_adoptions(

@@ -159,7 +159,7 @@ def test_adoptions_are_listed_newest_first_with_filters_and_paging(client: TestC
     page = client.get("/v1/adoptions", params={"limit": 1, "offset": 1}).json()
     assert page["total"] == everything["total"] and page["adoptions"] == everything["adoptions"][1:2]
     assert client.get("/v1/adoptions", params={"status": "copied"}).status_code == 422
-    _problem(client.get("/v1/adoptions", params={"state": "Atlantis"}), 422, "not a state")
+    _problem(client.get("/v1/adoptions", params={"state": "Atlantis"}), 400, "not a state")
     _problem(client.get("/v1/adoptions", params={"document_id": "no-such"}), 404, "no-such")
 
 

@@ -9,11 +9,10 @@ candidates.
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from haystack.dataclasses import SparseEmbedding
 
@@ -23,6 +22,7 @@ from kb.models import SparseVector
 from kb.settings import Settings
 from kb.store import Bm25Encoder, ChunkStore, ScoredChunk
 from kb.store.base import QueryPlan
+from search.adoption_scope import AdoptionSource, adoption_boosts, resolve_adopted_by
 from search.components import make_retriever
 from search.facets import FACETS, FacetCounts, as_facets, candidate_counts, chosen_values, filtered_on, relaxed
 from search.query_cache import QueryVectorCache
@@ -88,14 +88,6 @@ class _Group:
     @property
     def document_id(self) -> str:
         return str(self.hits[0].document.meta.get("document_id"))
-
-
-class AdoptionSource(Protocol):
-    """What the searcher reads of the catalog's adoptions (the index holds none)."""
-
-    def adopted_document_ids(self, state: str) -> list[str]: ...
-
-    def adoption_counts(self, document_ids: Sequence[str] | None = None) -> dict[str, int]: ...
 
 
 class Searcher:
@@ -332,24 +324,17 @@ class Searcher:
 
     def scoped(self, filters: SearchFilters) -> SearchFilters:
         """``filters`` with ``adopted_by`` answered from the catalog (one indexed query per search)."""
-        if not filters.adopted_by or filters.adopted_ids is not None:
-            return filters
-        if self.adoptions is None:
-            raise QueryError("the adopted_by filter needs the catalog's adoptions; this searcher was built without")
-        return filters.with_adopted_ids(self.adoptions.adopted_document_ids(filters.adopted_by))
+        return resolve_adopted_by(filters, self.adoptions)
 
     def rank(self, hits: list[ScoredChunk]) -> list[_Group]:
         """Hits grouped by document, best first; with ``KB_ADOPTION_BOOST`` > 0 a practice taken up by n
         states scores x(1 + boost·ln(1 + n)) (off by default: docs/exchange.md has the measurement)."""
         groups = self._group(hits)
-        weight = self.settings.adoption_boost
-        if weight <= 0 or self.adoptions is None or not groups:
-            return groups
-        counts = self.adoptions.adoption_counts([g.document_id for g in groups])
-        if not counts:
+        boosts = adoption_boosts(self.adoptions, [g.document_id for g in groups], self.settings.adoption_boost)
+        if not boosts:
             return groups
         for group in groups:
-            group.boost = weight * math.log1p(counts.get(group.document_id, 0))
+            group.boost = boosts.get(group.document_id, 0.0)
         return sorted(groups, key=lambda g: g.score, reverse=True)
 
     def ranked_document_ids(self, hits: list[ScoredChunk]) -> list[str]:

@@ -10,6 +10,9 @@ renders its own way (problem+json, an HTML page, a tool error, ``Error: ...``).
 - :mod:`~search.services.jobs`: where a queued upload stands, for its key;
 - :mod:`~search.services.auth`: one ``authenticate()`` for API, web and MCP;
 - :mod:`~search.services.describe`: one description of a document for Dublin Core, feeds and citations.
+- :mod:`~search.services.exchange`: adoptions and requests for knowledge transfer (who records, asks,
+  answers, closes), :mod:`~search.services.inbox` a key's inbox feed, and
+  :mod:`~search.services.adoption_file` the ``adoptions.yaml`` that ``kb ingest`` loads.
 
 Nothing is imported here, so a front door pays only for the services it uses.
 """

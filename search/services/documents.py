@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb.blobs import open_blob_store
-from kb.catalog import Catalog, DocumentRecord, KeyRecord, VersionRecord
+from kb.catalog import AuditEntry, Catalog, DocumentRecord, KeyRecord, VersionRecord
 from kb.catalog.insights import UsageEvent
-from kb.errors import NotFoundError
+from kb.errors import ForbiddenError, NotFoundError
 from kb.models import Section
 from kb.settings import Settings
 from search.facets import FacetCounts, as_facets, catalog_counts, catalog_filters
@@ -116,6 +116,14 @@ class Documents:
 
     def version(self, record: DocumentRecord, version: int) -> VersionRecord:
         return self.catalog.version(record.id, version)
+
+    def audit_log(
+        self, key: KeyRecord | None, *, document_id: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[AuditEntry]:
+        """``GET /v1/audit``: every write and decision, newest first; admins only."""
+        if key is None or not key.is_admin:
+            raise ForbiddenError("only admin keys may read the audit log")
+        return self.catalog.audit_log(document_id=document_id, limit=limit, offset=offset)
 
     def versions(self, record: DocumentRecord) -> list[VersionRecord]:
         return self.catalog.versions(record.id)

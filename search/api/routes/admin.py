@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from search.api.deps import AdminKey, CatalogDep
+from search.api.deps import AdminKey, DocumentsDep
 from search.api.schemas import KEY_REQUIRED, READY_RESPONSES, AuditOut, problem_responses
 
 router = APIRouter(tags=["operations"])
@@ -41,11 +41,12 @@ def readyz(request: Request) -> JSONResponse:
     dependencies=KEY_REQUIRED,
 )
 def audit(
-    catalog: CatalogDep,
-    _admin: AdminKey,
+    documents: DocumentsDep,
+    admin: AdminKey,
     document_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[AuditOut]:
     """Every write: who, what, when, which document. Newest first."""
-    return [AuditOut.of(e) for e in catalog.audit_log(document_id=document_id, limit=limit, offset=offset)]
+    entries = documents.audit_log(admin, document_id=document_id, limit=limit, offset=offset)
+    return [AuditOut.of(e) for e in entries]

@@ -114,8 +114,9 @@ ADDED.update(
                 "text, not a real match. See docs/search-quality.md.", "default": "strong"}}),
         ],
         "SearchResponse": [("facets", {
-            "strong_total": {"type": "integer", "title": "Strong Total", "default": 0,
-                             "description": "How many of `total` pass the relevance floor (match strong)."},
+            "strong_total": {"type": "integer", "title": "Strong Total",
+                             "description": "How many of `total` pass the relevance floor (match strong).",
+                             "default": 0},
             "no_good_match": {**_BOOL, "title": "No Good Match", "description": "True when no document passes the "
                               "relevance floor: the results are the closest text, not answers (show them as such, or "
                               "say nothing matched).", "default": False},

@@ -18,6 +18,7 @@ from typing import Any
 from haystack import Document
 from haystack.document_stores.types import DuplicatePolicy
 
+from ingest.batches import FileGroup, PendingFile, Prefill
 from ingest.chunking import Chunker
 from ingest.files import IngestReport, discover_files
 from ingest.pipeline import build_embedding_pipeline
@@ -39,6 +40,10 @@ Progress = Callable[[int, int, str], None]  # (done, total, what is being worked
 class Ingestor:
     """Writes documents to the catalog, the blob store and the index, keeping them consistent."""
 
+    # chunks a group of files fills before its shared embedding call; None: the embedding batch size,
+    # 1: every file alone (the baseline of bench.cross_batch)
+    group_chunks: int | None = None
+
     def __init__(self, settings: Settings, *, store: ChunkStore, catalog: Catalog) -> None:
         self.settings = settings
         self.store = store
@@ -48,6 +53,7 @@ class Ingestor:
         self.preparer = DocumentPreparer.from_settings(settings, self.chunker)
         self.embedding = build_embedding_pipeline(settings)
         self.sparse = Bm25DocumentEmbedder()
+        self._prefill = Prefill()  # vectors embedded ahead for a group of small files (kb ingest)
 
     def warm_up(self) -> None:
         """Load the tokenizer and the model once, before the first document."""
@@ -69,20 +75,27 @@ class Ingestor:
         """Ingest files and folders; with ``sync``, remove documents whose files under them are gone.
 
         ``stop`` (set by the CLI on Ctrl-C) is checked between files, so every file is either done or
-        untouched; an interrupted run skips ``sync``, since the files it did not reach are not gone."""
+        untouched; an interrupted run skips ``sync``, since the files it did not reach are not gone.
+        Files are prepared in groups whose chunks share embedding calls (:mod:`ingest.batches`); each
+        is still written on its own, in the order of :meth:`_store`."""
         self.recover()  # finish or undo what an interrupted run left before writing anything new
         report = IngestReport()
         files, problems = discover_files(paths)
         report.failed.extend(problems)
+        group = FileGroup(batch_size=self.group_chunks or self.settings.embedding_batch_size)
         for number, path in enumerate(files):
             if stop is not None and stop.is_set():
                 break
             if progress:
                 progress(number, len(files), str(path))
             try:
-                self._ingest_file(path, actor=actor, report=report)
+                pending = self._prepare_file(path, report=report)
             except KBError as exc:
                 report.failed.append({"path": str(path), "error": exc.message})
+                continue
+            if pending is not None and group.add(pending):
+                self._write_files(group, actor=actor, report=report)
+        self._write_files(group, actor=actor, report=report)  # prepared files are written, even after Ctrl-C
         if sync and not (stop is not None and stop.is_set()):
             for folder in (p.resolve() for p in paths if p.is_dir()):
                 for record in self.catalog.documents_under(str(folder)):
@@ -94,7 +107,8 @@ class Ingestor:
                         )
         return report
 
-    def _ingest_file(self, path: Path, *, actor: str, report: IngestReport) -> None:
+    def _prepare_file(self, path: Path, *, report: IngestReport) -> PendingFile | None:
+        """Read and prepare one file; None (recorded as unchanged) when the catalog has it already."""
         source = str(path.resolve())
         data, raw_meta = self.preparer.read_file(path)
         known = self.catalog.find_by_source(source)
@@ -102,8 +116,27 @@ class Ingestor:
             current = self.catalog.version(known.id)
             if current.fingerprint == fingerprint(data, raw_meta, path.name, self.settings.dense_model_name):
                 report.record("unchanged", known.id, str(path), current.chunk_count)
-                return
+                return None
         prepared = self.preparer.prepare(data, filename=path.name, raw_meta=raw_meta, source=str(path))
+        return PendingFile(path=path, source=source, known=known, prepared=prepared)
+
+    def _write_files(self, group: FileGroup, *, actor: str, report: IngestReport) -> None:
+        """Embed the group's small documents in shared calls, then write each file on its own."""
+        files = group.take()
+        if not files:
+            return
+        try:
+            self._prefill.fill(self.embedding, group.small(files), self.store)
+            for pending in files:
+                try:
+                    self._write_file(pending, actor=actor, report=report)
+                except KBError as exc:
+                    report.failed.append({"path": str(pending.path), "error": exc.message})
+        finally:
+            self._prefill.clear()
+
+    def _write_file(self, pending: PendingFile, *, actor: str, report: IngestReport) -> None:
+        path, source, known, prepared = pending.path, pending.source, pending.known, pending.prepared
         owner = self.catalog.get_document(prepared.meta.id)
         taken = owner is not None and owner.active and owner.source_path not in (None, source)
         if taken and owner is not None and owner.source_path and Path(owner.source_path).exists():
@@ -298,7 +331,8 @@ class Ingestor:
         """
         previous = {d.id: d for d in store.get([d.id for d in documents], with_vectors=True)}
         fresh = [d for d in documents if previous.get(d.id) is None or previous[d.id].embedding is None]
-        embedded: dict[str, Document] = {}
+        embedded = self._prefill.take(fresh)  # vectors of a group of small files, embedded together
+        fresh = [d for d in fresh if d.id not in embedded]
         step = self.settings.embedding_batch_size * 2
         began = time.monotonic()
         for start in range(0, len(fresh), step):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -85,12 +86,15 @@ def main() -> None:
         for variant in ("A", "B"):
             run_once(variant, warm)
         rates: dict[str, list[float]] = {"A": [], "B": []}
+        loads: list[float] = []  # 1-minute load average after each run: other work on the machine
         chunks = 0
         for _ in range(args.rounds):
             for variant in ("A", "B"):
                 seconds, chunks = run_once(variant, corpus)
                 rates[variant].append(chunks / seconds)
-                print(f"  {variant}: {seconds:6.1f} s  {chunks / seconds:6.1f} chunks/s", flush=True)
+                load = os.getloadavg()[0]
+                loads.append(load)
+                print(f"  {variant}: {seconds:6.1f} s  {chunks / seconds:6.1f} chunks/s  load {load:.1f}", flush=True)
     medians = {v: statistics.median(r) for v, r in rates.items()}
     gain = medians["B"] / medians["A"] - 1
     print(f"\n{args.documents} documents, {chunks} chunks, {args.rounds} rounds after a warm-up\n")
@@ -98,10 +102,11 @@ def main() -> None:
     labels = {"A": "A: one document per embedding call (now)", "B": "B: batches filled across documents"}
     for variant, label in labels.items():
         print(f"{label:<42} {medians[variant]:>15.1f} {min(rates[variant]):>7.1f} {max(rates[variant]):>7.1f}")
-    print(f"\ngain of B over A (medians): {gain * 100:+.1f} %")
+    print(f"\ngain of B over A (medians): {gain * 100:+.1f} %; load average {min(loads):.1f}-{max(loads):.1f}")
     out = Path(".bench/out")
     out.mkdir(parents=True, exist_ok=True)
     result = {"documents": args.documents, "chunks": chunks, "rates": rates, "medians": medians, "gain": gain}
+    result["load_average"] = loads
     (out / "cross_batch.json").write_text(json.dumps(result, indent=2))
 
 

@@ -27,6 +27,9 @@ from kb.catalog import DocumentRecord
 from kb.store import ChunkStore
 
 MAX_GROUP_BYTES = 64 * 1024 * 1024  # originals held in memory while a group waits for its batch
+# A group spans this many embedding batches: the model sorts one call's texts by length before it
+# cuts them into batches, so four batches' worth pad less than one batch of mixed lengths.
+GROUP_BATCHES = 4
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 from haystack import Document
 from haystack.document_stores.types import DuplicatePolicy
 
-from ingest.batches import FileGroup, PendingFile, Prefill
+from ingest.batches import GROUP_BATCHES, FileGroup, PendingFile, Prefill
 from ingest.chunking import Chunker
 from ingest.files import IngestReport, discover_files
 from ingest.pipeline import build_embedding_pipeline
@@ -40,8 +40,8 @@ Progress = Callable[[int, int, str], None]  # (done, total, what is being worked
 class Ingestor:
     """Writes documents to the catalog, the blob store and the index, keeping them consistent."""
 
-    # chunks a group of files fills before its shared embedding call; None: the embedding batch size,
-    # 1: every file alone (the baseline of bench.cross_batch)
+    # chunks a group of files fills before its shared embedding call; None: GROUP_BATCHES embedding
+    # batches, 1: every file alone (the baseline of bench.cross_batch)
     group_chunks: int | None = None
 
     def __init__(self, settings: Settings, *, store: ChunkStore, catalog: Catalog) -> None:
@@ -82,7 +82,7 @@ class Ingestor:
         report = IngestReport()
         files, problems = discover_files(paths)
         report.failed.extend(problems)
-        group = FileGroup(batch_size=self.group_chunks or self.settings.embedding_batch_size)
+        group = FileGroup(batch_size=self.group_chunks or GROUP_BATCHES * self.settings.embedding_batch_size)
         for number, path in enumerate(files):
             if stop is not None and stop.is_set():
                 break

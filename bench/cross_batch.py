@@ -98,10 +98,10 @@ def main() -> None:
     medians = {v: statistics.median(r) for v, r in rates.items()}
     gain = medians["B"] / medians["A"] - 1
     print(f"\n{args.documents} documents, {chunks} chunks, {args.rounds} rounds after a warm-up\n")
-    print(f"{'variant':<42} {'median chunks/s':>15} {'min':>7} {'max':>7}")
-    labels = {"A": "A: one document per embedding call (now)", "B": "B: batches filled across documents"}
+    print(f"{'variant':<46} {'median chunks/s':>15} {'min':>7} {'max':>7}")
+    labels = {"A": "A: one document per embedding call (before)", "B": "B: batches filled across documents (now)"}
     for variant, label in labels.items():
-        print(f"{label:<42} {medians[variant]:>15.1f} {min(rates[variant]):>7.1f} {max(rates[variant]):>7.1f}")
+        print(f"{label:<46} {medians[variant]:>15.1f} {min(rates[variant]):>7.1f} {max(rates[variant]):>7.1f}")
     print(f"\ngain of B over A (medians): {gain * 100:+.1f} %; load average {min(loads):.1f}-{max(loads):.1f}")
     out = Path(".bench/out")
     out.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,7 @@ from kb.metadata import SIDECAR_SUFFIX
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_PATH = re.compile(r"/[^\s;,]+")
 
 
 def ensure_packages(packages: list[str]) -> None:
@@ -80,7 +81,7 @@ def sample(folders: list[tuple[Path, int | None]], target: Path) -> list[Path]:
 def reason(error: str, path: str) -> str:
     """A failure message as a category: the path, numbers and quoted names taken out."""
     text = error.replace(path, "").lstrip(": ")
-    text = _NUMBER.sub("N", _QUOTED.sub("'…'", text))
+    text = _NUMBER.sub("N", _QUOTED.sub("'…'", _PATH.sub("PATH", text)))
     return text.split(";")[0].strip()[:100]
 
 

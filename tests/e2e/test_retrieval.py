@@ -58,7 +58,8 @@ def test_eval_reports_metrics_per_mode_and_kind(indexed_kb: Path, tmp_path: Path
     queries.write_text("\n".join(json.dumps(line) for line in lines))
     single = run_json("eval", str(queries), "--kb-dir", str(indexed_kb))
     assert set(single) == {"overall", "by_kind"}
-    assert set(single["overall"]) == {"recall@5", "recall@10", "mrr@10", "ndcg@10", "queries"}
+    assert set(single["overall"]) == {"recall@5", "recall@10", "mrr@10", "ndcg@10", "answered", "queries"}
+    assert single["overall"]["answered"] == 1.0  # every query here has a good match above the floor
     assert single["overall"]["queries"] == 3 and set(single["by_kind"]) == {"exact", "paraphrase", "filtered"}
     assert single["overall"]["recall@10"] == 1.0
     several = run_json("eval", str(queries), "--mode", "dense", "--mode", "sparse", "--kb-dir", str(indexed_kb))

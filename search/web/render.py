@@ -23,6 +23,8 @@ from starlette.templating import Jinja2Templates
 from starlette.types import Scope
 
 from kb.vocab import DocType, Level, Sector
+from search.web import i18n
+from search.web.i18n import N_
 
 STATIC_DIR = resources.files("search.web") / "static"
 
@@ -42,21 +44,22 @@ _PLURALS: dict[str, str] = {
     DocType.NEWS.value: "News",
     DocType.OTHER.value: "Other documents",
 }
+# A document's language: its own name, then the name in the page's language (translated as shown).
 LANGUAGES: dict[str, str] = {
-    "en": "English",
-    "hi": "हिन्दी (Hindi)",
-    "as": "অসমীয়া (Assamese)",
-    "bn": "বাংলা (Bengali)",
-    "gu": "ગુજરાતી (Gujarati)",
-    "kn": "ಕನ್ನಡ (Kannada)",
-    "ks": "कॉशुर (Kashmiri)",
-    "ml": "മലയാളം (Malayalam)",
-    "mr": "मराठी (Marathi)",
-    "or": "ଓଡ଼ିଆ (Odia)",
-    "pa": "ਪੰਜਾਬੀ (Punjabi)",
-    "ta": "தமிழ் (Tamil)",
-    "te": "తెలుగు (Telugu)",
-    "ur": "اردو (Urdu)",
+    "en": N_("English"),
+    "hi": N_("हिन्दी (Hindi)"),
+    "as": N_("অসমীয়া (Assamese)"),
+    "bn": N_("বাংলা (Bengali)"),
+    "gu": N_("ગુજરાતી (Gujarati)"),
+    "kn": N_("ಕನ್ನಡ (Kannada)"),
+    "ks": N_("कॉशुर (Kashmiri)"),
+    "ml": N_("മലയാളം (Malayalam)"),
+    "mr": N_("मराठी (Marathi)"),
+    "or": N_("ଓଡ଼ିଆ (Odia)"),
+    "pa": N_("ਪੰਜਾਬੀ (Punjabi)"),
+    "ta": N_("தமிழ் (Tamil)"),
+    "te": N_("తెలుగు (Telugu)"),
+    "ur": N_("اردو (Urdu)"),
 }
 _FORMATS: dict[str, str] = {
     ".md": "Markdown",
@@ -65,7 +68,7 @@ _FORMATS: dict[str, str] = {
     ".docx": "Word",
     ".html": "HTML",
     ".htm": "HTML",
-    ".txt": "plain text",
+    ".txt": N_("plain text"),
 }
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -85,16 +88,30 @@ PRINT_CSP = (
 )
 
 
-def label(value: object) -> str:
-    """Display name of a vocabulary value: ``land_records`` -> ``Land records``."""
+def english_label(value: object) -> str:
+    """English display name of a vocabulary value: ``land_records`` -> ``Land records``."""
     text = str(value)
     return _LABELS.get(text) or text.replace("_", " ").capitalize()
 
 
+def label(value: object) -> str:
+    """Display name of a vocabulary value in the page's language (``Land records``, ``भूमि अभिलेख``)."""
+    return i18n.vocab(english_label(value))
+
+
+def english_plural(value: object) -> str:
+    text = str(value)
+    return _PLURALS.get(text) or english_label(text) + "s"
+
+
 def plural(value: object) -> str:
     """Plural display name of a document type, for headings of lists."""
-    text = str(value)
-    return _PLURALS.get(text) or label(text) + "s"
+    return i18n.vocab(english_plural(value))
+
+
+def state_name(name: object) -> str:
+    """A state's or UT's name in the page's language; the stored (and filtered) name stays English."""
+    return i18n.vocab(str(name))
 
 
 def states_text(states: Sequence[str], level: str | None) -> str:
@@ -104,25 +121,27 @@ def states_text(states: Sequence[str], level: str | None) -> str:
     defaults to state) says so, rather than claiming to be All India.
     """
     if states:
-        return ", ".join(states)
-    return "All India" if level == Level.NATIONAL.value else "State not given"
+        return ", ".join(state_name(s) for s in states)
+    return i18n.vocab("All India") if level == Level.NATIONAL.value else i18n.gettext("State not given")
 
 
 def file_kind(filename: str) -> str:
     """What an official would call the file: ``note.md`` -> ``Markdown``, ``a.docx`` -> ``Word``."""
     suffix = PurePosixPath(filename).suffix.lower()
-    return _FORMATS.get(suffix) or (suffix[1:].upper() if suffix else "file")
+    kind = _FORMATS.get(suffix) or (suffix[1:].upper() if suffix else N_("file"))
+    return i18n.gettext(kind)
 
 
 def language_name(code: str | None) -> str:
-    return LANGUAGES.get(code or "en", code or "English")
+    name = LANGUAGES.get(code or "en")
+    return i18n.gettext(name) if name else (code or i18n.gettext("English"))
 
 
 def lang_attr(code: str | None) -> Markup:
-    """`` lang="hi"`` for content not in English (the page itself is ``lang="en"``)."""
-    if not code or code == "en":
+    """`` lang="hi"`` on content not in the page's language (an English title on a Hindi page: ``en``)."""
+    if (code or "en") == i18n.current():
         return Markup("")
-    return Markup(' lang="{}"').format(code)
+    return Markup(' lang="{}"').format(code or "en")
 
 
 def highlight(text: str, spans: Iterable[Sequence[int]]) -> Markup:
@@ -143,15 +162,15 @@ def file_size(size: int | None) -> str:
     if size is None:
         return ""
     if size < 1024:
-        return f"{size} bytes"
+        return i18n.ngettext("%(n)s byte", "%(n)s bytes", size) % {"n": i18n.number(size)}
     if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+        return i18n.gettext("%(n)s KB") % {"n": i18n.number(round(size / 1024))}
+    return i18n.gettext("%(n)s MB") % {"n": i18n.number(round(size / (1024 * 1024), 1))}
 
 
 def short_date(timestamp: str | None) -> str:
-    """``2024-03-01T10:00:00+00:00`` -> ``2024-03-01``."""
-    return (timestamp or "")[:10]
+    """``2024-03-01T10:00:00+00:00`` -> ``1 Mar 2024`` (``1 मार्च 2024`` on a Hindi page)."""
+    return i18n.date(timestamp)
 
 
 _PARAM_ORDER = {
@@ -162,6 +181,8 @@ _PARAM_ORDER = {
 def query_url(path: str, params: Mapping[str, object]) -> str:
     """``path?params`` in a stable order, empty values left out, lists repeated (``state=A&state=B``)."""
     pairs: list[tuple[str, str]] = []
+    if i18n.in_url() and "lang" not in params:  # the language came in the address: keep it there
+        params = {**params, "lang": i18n.current()}
     for name, value in sorted(params.items(), key=lambda kv: _PARAM_ORDER.get(kv[0], len(_PARAM_ORDER))):
         values = value if isinstance(value, list | tuple) else [value]
         pairs.extend((name, str(v)) for v in values if v is not None and v != "")
@@ -189,6 +210,17 @@ def _asset_versions() -> dict[str, str]:
     return versions
 
 
+def switch_url(request: Request, lang: str) -> str:
+    """This page in ``lang``: its address with ``lang=`` set (a form's POST address: the page itself)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] if request.method == "GET" else []
+    return f"{request.url.path}?{urlencode([*params, ('lang', lang)])}"
+
+
+def other_languages() -> list[tuple[str, str]]:
+    """The languages the page can switch to, each named in itself."""
+    return [(code, name) for code, name in i18n.UI_LANGUAGES.items() if code != i18n.current()]
+
+
 def make_templates() -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("search.web", "templates"),
@@ -196,9 +228,19 @@ def make_templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # Newstyle: ``_("%(n)s documents", n=n)`` escapes its values and always formats (write ``%%``).
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext, npgettext=i18n.npgettext
     )
     versions = _asset_versions()
     env.globals.update(
+        page_lang=i18n.current,
+        other_languages=other_languages,
+        switch_url=switch_url,
+        vocab=i18n.vocab,
+        state_name=state_name,
         asset=lambda name: f"/static/{name}?v={versions.get(name, '0')}",
         label=label,
         plural=plural,
@@ -210,7 +252,15 @@ def make_templates() -> Jinja2Templates:
         doc_types=[t.value for t in DocType],
         levels=[lv.value for lv in Level],
     )
-    env.filters.update(label=label, plural=plural, file_size=file_size, short_date=short_date, file_kind=file_kind)
+    env.filters.update(
+        label=label,
+        plural=plural,
+        file_size=file_size,
+        short_date=short_date,
+        file_kind=file_kind,
+        state=state_name,
+        number=i18n.number,
+    )
     return Jinja2Templates(env=env)
 
 

@@ -91,7 +91,8 @@ def passages(variant: str, settings: Settings) -> Passages:
 
 
 def query_vectors(queries: list[EvalQuery], settings: Settings) -> np.ndarray:
-    path = CACHE / f"scifact-queries-{_model_key(settings)}dense.npy"
+    encoder = "" if settings.query_encoder == "torch" else f"{settings.query_encoder}-"  # KB_QUERY_ENCODER
+    path = CACHE / f"scifact-queries-{_model_key(settings)}{encoder}dense.npy"
     if path.exists():
         cached = np.load(path)
         if cached.shape[0] == len(queries):

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     )
 
     from kb.e5 import E5DocumentEmbedder, E5TextEmbedder
+    from kb.onnx_query import OnnxTextEmbedder
 
 DENSE_DIM = 384
 CONTEXT_META_FIELD = "context"  # title + heading path, embedded before the passage (kb.models.Chunk)
@@ -68,13 +69,20 @@ def make_document_embedder(settings: Settings) -> SentenceTransformersDocumentEm
     )
 
 
-def make_text_embedder(settings: Settings) -> SentenceTransformersTextEmbedder | E5TextEmbedder:
-    """Embeds queries with the same model and normalisation as the documents."""
+def make_text_embedder(
+    settings: Settings,
+) -> SentenceTransformersTextEmbedder | E5TextEmbedder | OnnxTextEmbedder:
+    """Embeds queries with the same model and normalisation as the documents (``KB_QUERY_ENCODER``)."""
     configure_offline_runtime(settings)
     if settings.dense_model_is_multilingual:
         from kb.e5 import E5TextEmbedder
 
         return E5TextEmbedder()
+    if settings.query_encoder != "torch":  # the same MiniLM weights through ONNX Runtime (kb/onnx_query.py)
+        from kb.onnx_query import OnnxTextEmbedder
+
+        cache = str(settings.encoder_cache) if settings.encoder_cache else None
+        return OnnxTextEmbedder(model=settings.resolved_model_path(), encoder=settings.query_encoder, cache_dir=cache)
     from haystack.utils import ComponentDevice
     from haystack_integrations.components.embedders.sentence_transformers import (
         SentenceTransformersTextEmbedder,

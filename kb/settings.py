@@ -55,6 +55,24 @@ class Settings(BaseSettings):
     model_path: str | None = Field(default=None, description="Embedding model folder; default: packaged.")
     embedding_batch_size: int = Field(default=32, ge=1, le=512, description="Chunks embedded per model call.")
     torch_threads: int = Field(default=0, ge=0, description="0 leaves torch's own choice.")
+    query_encoder: Literal["torch", "onnx", "onnx-int8"] = Field(
+        default="torch",
+        description="How MiniLM embeds queries: `torch` (sentence-transformers), `onnx` (the same weights exported "
+        "once to ONNX Runtime: same vectors, faster) or `onnx-int8` (quantised: fastest, slightly lower SciFact "
+        "nDCG; docs/benchmarks.md). Documents are always embedded with torch.",
+    )
+    encoder_cache: Path | None = Field(
+        default=None,
+        description="Folder for the ONNX export of the query encoder (made on first use from the packaged "
+        "weights); default: ~/.cache/egov-kb.",
+    )
+    query_threads: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Queries embedded at once, one core each (a bounded pool shared by every search); 0: one per "
+        "CPU core.",
+    )
     chunk_tokens: int = Field(default=200, ge=32, le=256, description="Target word pieces per chunk.")
 
     search_fusion: Literal["dbsf", "rrf"] = Field(

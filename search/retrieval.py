@@ -26,6 +26,7 @@ from search.adoption_scope import AdoptionSource, adoption_boosts, resolve_adopt
 from search.components import make_retriever
 from search.facets import FACETS, FacetCounts, as_facets, candidate_counts, chosen_values, filtered_on, relaxed
 from search.query_cache import QueryVectorCache
+from search.query_pool import QueryPool
 from search.relevance import Evidence, evidence
 from search.schemas import (
     DocumentFacts,
@@ -100,7 +101,8 @@ class Searcher:
         self.adoptions = adoptions
         self.text_embedder = make_text_embedder(settings)
         self.bm25 = Bm25Encoder()
-        self.query_cache = QueryVectorCache(settings.dense_model_name)  # facet recounts, paging, repeats
+        pool = QueryPool(settings.query_threads, torch_threads=settings.torch_threads)  # a core per query
+        self.query_cache = QueryVectorCache(settings.dense_model_name, pool=pool)  # paging, repeats
         self.retriever = make_retriever(settings, store)
 
     def warm_up(self) -> None:

@@ -51,10 +51,14 @@ def mcp_command(kb_dir: Path | None) -> None:
         warming = Warming()
         server = build_server(service, warming)
 
+        def load() -> None:
+            service.warm_up()
+            click.echo("kb mcp: ready (search model loaded)", err=True)  # after initialize and tools/list
+
         async def serve() -> None:
             async with anyio.create_task_group() as group:
                 group.start_soon(server.run_stdio_async)
                 await anyio.sleep(0.2)  # the transport has claimed fd 1 by now: a stray print cannot reach it
-                warming.start(service.warm_up)
+                warming.start(load)
 
         anyio.run(serve)

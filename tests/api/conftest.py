@@ -1,8 +1,15 @@
-"""API fixtures: the real app with its lifespan (model, Edge store, worker) over a temp KB."""
+"""API fixtures: the real app with its lifespan (model, Edge store, worker) over a temp KB.
+
+A module that declares ``pytestmark = both_catalogs`` runs every test twice, with the catalog (and so
+the originals and the job queue) on SQLite and on a real PostgreSQL: ids end in ``[sqlite]`` or
+``[postgresql]``. Its KB folders come from :class:`Deployments`, which gives each folder its own
+fresh PostgreSQL database (the catalog a folder's index was built from), dropped with the module.
+"""
 
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +23,10 @@ from kb.settings import Settings
 from search.api import create_app
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import run_cli
+from tests.kb import pg
+
+CATALOGS = ("sqlite", "postgresql")
+both_catalogs = pytest.mark.parametrize("catalog_backend", CATALOGS, indirect=True, scope="module")
 
 
 def wait_for_job(
@@ -34,10 +45,13 @@ def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def make_keys(kb_dir: Path) -> dict[str, str]:
+def make_keys(target: Path | Settings) -> dict[str, str]:
     """An admin and two contributors with the publish right (their uploads go live without review,
-    as the API's tests of uploading expect; the review workflow's tests make their own keys)."""
-    with Catalog(Settings(kb_dir=kb_dir).catalog_path) as catalog:
+    as the API's tests of uploading expect; the review workflow's tests make their own keys).
+
+    ``target`` is a KB folder (its SQLite catalog) or the settings of a deployment (its catalog URL)."""
+    settings = target if isinstance(target, Settings) else Settings(kb_dir=target, catalog_url=None)
+    with Catalog(settings.resolved_catalog_url()) as catalog:
         return {
             "admin": catalog.create_key(role="admin", label="ops")[1],
             "haryana": catalog.create_key(role="contributor", states=["Haryana"], label="DITECH", can_publish=True)[1],
@@ -47,23 +61,85 @@ def make_keys(kb_dir: Path) -> dict[str, str]:
         }
 
 
+class Deployments:
+    """Settings for KB folders on one catalog backend: the SQLite file in the folder, or on PostgreSQL
+    a database of its own per folder (a folder's index belongs to one catalog, so two folders in one
+    module must not share a database)."""
+
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        self._urls: dict[Path, str] = {}
+
+    def settings(self, kb_dir: Path, **overrides: Any) -> Settings:
+        """The settings of the deployment in ``kb_dir`` (the same catalog each time for one folder)."""
+        if self.backend == "sqlite":
+            return Settings(kb_dir=kb_dir, catalog_url=None, **overrides)
+        if kb_dir not in self._urls:
+            self._urls[kb_dir] = pg.create_database("kbapi")
+        return Settings(kb_dir=kb_dir, catalog_url=self._urls[kb_dir], **overrides)
+
+    def env(self, settings: Settings) -> dict[str, str]:
+        """The environment a ``kb`` command needs to open this deployment's catalog."""
+        return {"KB_CATALOG_URL": settings.catalog_url} if settings.catalog_url else {}
+
+    def close(self) -> None:
+        """Drop the databases in the background: DROP DATABASE waits for a checkpoint (seconds on a busy
+        disk) and nothing waits for it; the thread is not a daemon, so the process still finishes it."""
+        urls, self._urls = list(self._urls.values()), {}
+        if urls:
+            threading.Thread(target=_drop_all, args=(urls,), name="drop-test-databases").start()
+
+
+def _drop_all(urls: list[str]) -> None:
+    for url in urls:
+        pg.drop_database(url)
+
+
 @pytest.fixture(scope="module")
-def api_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    kb_dir = tmp_path_factory.mktemp("api") / "kb"
+def catalog_backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite``, unless the module runs on both (``both_catalogs``); PostgreSQL skips, saying why,
+    when no server answers (scripts/test starts one)."""
+    backend: str = getattr(request, "param", "sqlite")
+    if backend == "postgresql":
+        pg.require()
+    return backend
+
+
+@pytest.fixture(scope="module")
+def deployments(catalog_backend: str) -> Iterator[Deployments]:
+    made = Deployments(catalog_backend)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture(scope="module")
+def api_settings(tmp_path_factory: pytest.TempPathFactory, deployments: Deployments) -> Settings:
+    """The good fixtures ingested by the real CLI, into a catalog on this module's backend."""
+    settings = deployments.settings(tmp_path_factory.mktemp("api") / "kb")
     corpus = tmp_path_factory.mktemp("corpus") / "good"
     shutil.copytree(FIXTURES / "good", corpus)
-    assert run_cli("ingest", str(corpus), "--kb-dir", str(kb_dir)).exit_code == 0
-    return kb_dir
+    result = run_cli("ingest", str(corpus), "--kb-dir", str(settings.kb_dir), env=deployments.env(settings))
+    assert result.exit_code == 0, result.output
+    if settings.catalog_url:  # the CLI really wrote to PostgreSQL, not a SQLite file beside the index
+        assert not settings.catalog_path.exists() and not settings.blobs_dir.exists()
+    return settings
 
 
 @pytest.fixture(scope="module")
-def keys(api_kb: Path) -> dict[str, str]:
-    return make_keys(api_kb)
+def api_kb(api_settings: Settings) -> Path:
+    return api_settings.kb_dir
 
 
 @pytest.fixture(scope="module")
-def client(api_kb: Path, keys: dict[str, str]) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(kb_dir=api_kb))) as test_client:
+def keys(api_settings: Settings) -> dict[str, str]:
+    return make_keys(api_settings)
+
+
+@pytest.fixture(scope="module")
+def client(api_settings: Settings, keys: dict[str, str]) -> Iterator[TestClient]:
+    with TestClient(create_app(api_settings)) as test_client:
         yield test_client
 
 

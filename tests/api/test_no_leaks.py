@@ -19,11 +19,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kb.catalog import Catalog
-from kb.settings import Settings
 from search.api import create_app
-from tests.api.conftest import bearer, wait_for_job
+from tests.api.conftest import Deployments, bearer, both_catalogs, wait_for_job
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, both_catalogs]
 
 RESTRICTED, RESTRICTED_WORD = "hj-draft-mou", "quillfeather"
 PENDING, PENDING_WORD = "pending-practice", "marzipanoid"
@@ -49,9 +48,11 @@ def _doc(
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
-    settings = Settings(kb_dir=tmp_path_factory.mktemp("leaks") / "kb")
-    with Catalog(settings.catalog_path) as catalog:
+def world(
+    tmp_path_factory: pytest.TempPathFactory, deployments: Deployments
+) -> Iterator[tuple[TestClient, dict[str, str], dict[str, str]]]:
+    settings = deployments.settings(tmp_path_factory.mktemp("leaks") / "kb")
+    with Catalog(settings.resolved_catalog_url()) as catalog:
         keys = {
             "admin": catalog.create_key(role="admin")[1],
             "haryana_reader": catalog.create_key(role="reader", states=["Haryana"])[1],

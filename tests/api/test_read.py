@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.api.conftest import both_catalogs
 from tests.conftest import FIXTURES
 
+pytestmark = both_catalogs
 PROBLEM = "application/problem+json"
 
 

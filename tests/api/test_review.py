@@ -13,11 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kb.catalog import Catalog
-from kb.settings import Settings
 from search.api import create_app
-from tests.api.conftest import bearer, wait_for_job
+from tests.api.conftest import Deployments, bearer, both_catalogs, wait_for_job
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, both_catalogs]
 
 TOKEN = "zorbulite"  # a word no other document has, so search finds only this one
 
@@ -31,9 +30,11 @@ def _case(doc_id: str, extra: str = "", *, states: str = "[Haryana]", body: str 
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    settings = Settings(kb_dir=tmp_path_factory.mktemp("review") / "kb")
-    with Catalog(settings.catalog_path) as catalog:
+def app(
+    tmp_path_factory: pytest.TempPathFactory, deployments: Deployments
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    settings = deployments.settings(tmp_path_factory.mktemp("review") / "kb")
+    with Catalog(settings.resolved_catalog_url()) as catalog:
         keys = {
             "contributor": catalog.create_key(role="contributor", states=["Haryana"], label="tehsil")[1],
             "curator": catalog.create_key(role="curator", states=["Haryana"], label="DITECH curator")[1],
@@ -182,9 +183,9 @@ def test_roles_a_reader_does_not_contribute_and_a_curator_does_not_approve_their
     assert by_admin.status_code == 200
 
 
-def test_review_can_be_turned_off_for_a_private_deployment(tmp_path: Path) -> None:
-    settings = Settings(kb_dir=tmp_path / "kb", review_required=False)
-    with Catalog(settings.catalog_path) as catalog:
+def test_review_can_be_turned_off_for_a_private_deployment(tmp_path: Path, deployments: Deployments) -> None:
+    settings = deployments.settings(tmp_path / "kb", review_required=False)
+    with Catalog(settings.resolved_catalog_url()) as catalog:
         key = catalog.create_key(role="contributor", states=["Haryana"])[1]
     with TestClient(create_app(settings)) as client:
         job = _finished(client, _post(client, key, "direct", _case("direct")), key)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from kb.settings import Settings
 from search.api import create_app
-from tests.api.conftest import bearer, make_keys, wait_for_job
+from tests.api.conftest import Deployments, bearer, both_catalogs, make_keys, wait_for_job
 from tests.conftest import FIXTURES
 
+pytestmark = both_catalogs
 PROBLEM = "application/problem+json"
 NOTE = b"# Saral help desks\n\nEvery block office runs a help desk where citizens apply for schemes with one form.\n"
 
@@ -133,10 +133,9 @@ def test_bad_uploads_are_clear_problems(client: TestClient, keys: dict[str, str]
     assert client.get("/v1/documents", params={"limit": 200}).json()["total"] >= 5  # nothing lost
 
 
-def test_size_limit_and_conversion_timeout(tmp_path: Path) -> None:
-    kb_dir = tmp_path / "kb"
-    keys = make_keys(kb_dir)
-    settings = Settings(kb_dir=kb_dir, max_upload_bytes=20_000, conversion_timeout_s=0.001)
+def test_size_limit_and_conversion_timeout(tmp_path: Path, deployments: Deployments) -> None:
+    settings = deployments.settings(tmp_path / "kb", max_upload_bytes=20_000, conversion_timeout_s=0.001)
+    keys = make_keys(settings)
     with TestClient(create_app(settings)) as small:
         meta = {"title": "Big", "states": ["Haryana"]}
         too_big = _upload(small, keys["haryana"], meta, name="big.txt", data=b"a" * 400_000)
@@ -161,12 +160,12 @@ def test_size_limit_and_conversion_timeout(tmp_path: Path) -> None:
         assert job["status"] == "failed" and "longer than" in job["error"]
 
 
-def test_restart_keeps_documents_and_concurrent_writes_lose_nothing(tmp_path: Path) -> None:
-    kb_dir = tmp_path / "kb"
+def test_restart_keeps_documents_and_concurrent_writes_lose_nothing(tmp_path: Path, deployments: Deployments) -> None:
+    settings = deployments.settings(tmp_path / "kb")
     shutil.copytree(FIXTURES / "good", tmp_path / "good")
-    keys = make_keys(kb_dir)
+    keys = make_keys(settings)
     key = keys["haryana"]
-    with TestClient(create_app(Settings(kb_dir=kb_dir))) as first:
+    with TestClient(create_app(settings)) as first:
         accepted = []
         errors: list[str] = []
 
@@ -195,7 +194,7 @@ def test_restart_keeps_documents_and_concurrent_writes_lose_nothing(tmp_path: Pa
             t.join()
         assert errors == []
         assert all(wait_for_job(first, job, bearer(key))["status"] == "done" for job in accepted)
-    with TestClient(create_app(Settings(kb_dir=kb_dir))) as second:
+    with TestClient(create_app(settings)) as second:
         listing = second.get("/v1/documents", params={"limit": 50}).json()
         assert {f"practice-{i}" for i in range(6)} <= {d["id"] for d in listing["documents"]}
         hits = second.get("/v1/search", params={"q": "biometric point-of-sale in ration shops", "top_k": 10}).json()

@@ -19,9 +19,10 @@ from tests.conftest import FIXTURES
 KB_BIN = str(Path(sys.executable).parent / "kb")
 
 
-def run_cli(*args: str) -> Result:
-    """Invoke the real click entry point in-process (model stays cached between calls)."""
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:
+    """Invoke the real click entry point in-process (model stays cached between calls); ``env`` is
+    set for the call only (``KB_CATALOG_URL`` for a catalog on PostgreSQL)."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=False, env=env)
 
 
 def run_json(*args: str) -> Any:

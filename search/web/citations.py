@@ -22,6 +22,7 @@ from kb.errors import AuthError
 from kb.settings import Settings
 from search.services.describe import REPOSITORY_NAME, Description, describe
 from search.services.documents import Documents
+from search.web.i18n import gettext
 from search.web.render import TEMPLATES, page
 
 router = APIRouter(include_in_schema=False)
@@ -31,11 +32,11 @@ CSL_TYPES = {"news": "article-newspaper", "mou": "document", "policy": "document
 
 def _published(request: Request, document_id: str) -> DocumentRecord:
     if request.app.state.settings.require_key_for_read:
-        raise AuthError("This knowledge base requires an API key for reading (KB_REQUIRE_KEY_FOR_READ).")
+        raise AuthError(gettext("This knowledge base requires an API key for reading (KB_REQUIRE_KEY_FOR_READ)."))
     return Documents.of(request.app.state).get(  # the site's readers: anonymous, public documents only
         document_id,
-        missing="There is no document with the id '{id}'.",
-        withdrawn="The document '{id}' was withdrawn by its contributor and is no longer shared.",
+        missing=gettext("There is no document with the id '{id}'."),
+        withdrawn=gettext("The document '{id}' was withdrawn by its contributor and is no longer shared."),
     )
 
 

@@ -43,13 +43,15 @@ from search.services.contributions import (
     validate_merged,
 )
 from search.services.jobs import Jobs
+from search.web.i18n import N_
+from search.web.i18n import gettext as _
 from search.web.render import LANGUAGES, page
 
 router = APIRouter(include_in_schema=False)
 
 TEXT_FIELDS = ("id", "title", "type", "sector", "level", "year", "language", "tags", "source_url")
 FORM_FIELDS = ("file", "key", "states", *TEXT_FIELDS)
-REQUIRED_CHOICES = {"type": "Choose the type of document.", "sector": "Choose the sector it belongs to."}
+REQUIRED_CHOICES = {"type": N_("Choose the type of document."), "sector": N_("Choose the sector it belongs to.")}
 
 
 def _catalog(request: Request) -> Catalog:
@@ -121,7 +123,7 @@ def _sentence(message: str) -> str:
 def _read_key(request: Request, text: str, errors: dict[str, str]) -> KeyRecord | None:
     """The form's key, checked before anything else is read; a 429 is reported on the key field."""
     if not text:
-        errors["key"] = "Enter your contributor key (it starts with kbk_)."
+        errors["key"] = _("Enter your contributor key (it starts with kbk_).")
         return None
     settings = request.app.state.settings
     try:
@@ -135,20 +137,20 @@ def _read_key(request: Request, text: str, errors: dict[str, str]) -> KeyRecord 
         errors["key"] = _sentence(exc.message)
         raise
     except AuthError:
-        errors["key"] = "This key is not valid: it is mistyped or has been revoked."
+        errors["key"] = _("This key is not valid: it is mistyped or has been revoked.")
         return None
 
 
 def _read_file(service: Contributions, upload: Any, errors: dict[str, str]) -> tuple[bytes, str]:
     if not isinstance(upload, UploadFile) or not upload.filename:
-        errors["file"] = "Choose the file to contribute (Markdown, PDF, Word, HTML or text)."
+        errors["file"] = _("Choose the file to contribute (Markdown, PDF, Word, HTML or text).")
         return b"", ""
     filename = upload_name(upload.filename)
     try:
         check_filename(filename)
         data = service.read(upload.file, filename)
         if not data:
-            errors["file"] = f"'{filename}' is empty; choose the file again."
+            errors["file"] = _("'%(name)s' is empty; choose the file again.") % {"name": filename}
             return b"", filename
         check_content(data, filename)
     except KBError as exc:
@@ -171,10 +173,10 @@ def _check(
         merged = merge_front_matter(data, name_for_ids, raw, max_bytes=service.max_metadata_bytes)
     except KBError as exc:  # front matter that cannot be read, or over the size limit
         merged = dict(raw)
-        errors.setdefault("file", f"The file's front matter is not valid: {exc.message}")
+        errors.setdefault("file", _("The file's front matter is not valid: %(reason)s") % {"reason": exc.message})
     for name, message in REQUIRED_CHOICES.items():
         if not merged.get(name):
-            errors.setdefault(name, message)
+            errors.setdefault(name, _(message))
     try:
         meta = validate_merged(merged, name_for_ids, max_bytes=service.max_metadata_bytes)
     except MetadataError as exc:

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from kb.errors import BusyError, KBError
+from search.web.i18n import N_, gettext
 from search.web.render import page
 
 log = logging.getLogger(__name__)
@@ -26,14 +27,14 @@ Handler = Callable[[Request, Any], Awaitable[Response] | Response]
 WEB_PREFIXES = ("/browse", "/documents", "/contribute", "/static", "/review", "/submissions", "/inbox", "/states")
 API_PREFIXES = ("/v1", "/mcp", "/docs", "/openapi", "/_docs-assets", "/healthz", "/readyz", "/metrics")
 _TITLES = {
-    400: "That request did not work",
-    401: "A key is needed",
-    403: "Not allowed",
-    404: "Page not found",
-    405: "Not allowed",
-    409: "Already exists",
-    413: "File too large",
-    422: "That did not work",
+    400: N_("That request did not work"),
+    401: N_("A key is needed"),
+    403: N_("Not allowed"),
+    404: N_("Page not found"),
+    405: N_("Not allowed"),
+    409: N_("Already exists"),
+    413: N_("File too large"),
+    422: N_("That did not work"),
 }
 
 
@@ -48,10 +49,11 @@ def wants_html(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, detail: str, title: str | None = None) -> Response:
+    title = title or gettext(_TITLES.get(status, N_("Something went wrong")))
     return page(
         request,
         "error.html",
-        {"status": status, "title": title or _TITLES.get(status, "Something went wrong"), "detail": detail},
+        {"status": status, "title": title, "detail": detail},
         status_code=status,
         Cache_Control="no-store",
     )
@@ -62,11 +64,11 @@ def _detail(exc: Exception) -> tuple[int, str]:
         return exc.status, exc.message
     if isinstance(exc, StarletteHTTPException):
         if exc.status_code == 404:
-            return 404, "There is no page at this address. It may have moved, or the link may be mistyped."
+            return 404, gettext("There is no page at this address. It may have moved, or the link may be mistyped.")
         return exc.status_code, str(exc.detail)
     if isinstance(exc, RequestValidationError):
-        return 400, "Some of the values in the address are not valid."
-    return 500, "The server could not show this page. The error has been logged; please try again later."
+        return 400, gettext("Some of the values in the address are not valid.")
+    return 500, gettext("The server could not show this page. The error has been logged; please try again later.")
 
 
 def install_html_errors(app: FastAPI) -> None:

@@ -31,6 +31,7 @@ from search.services.access import Viewer
 from search.services.documents import Documents
 from search.services.exchange import MAX_CONTACT_CHARS, MAX_MESSAGE_CHARS, MAX_NOTE_CHARS, Exchange
 from search.web import review
+from search.web.i18n import gettext as _
 from search.web.keyed import KeyProblem, field, keyed_page, problem_status, read_key, sentence
 from search.web.ledger import STATUS_WORDS, document_context, ledger
 from search.web.pages import MISSING, WITHDRAWN, check_reading
@@ -77,7 +78,7 @@ def _ask(request: Request, document_id: str, form: FormData) -> Response:
     key, status = _form_key(request, form, errors)
     record = _readable(request, document_id, key)
     if not values["message"]:
-        errors["message"] = "Write what you want to know."
+        errors["message"] = _("Write what you want to know.")
     if errors or key is None:
         return _form_page(request, "ask", record, values, errors, status)
     try:
@@ -123,9 +124,9 @@ def _adopt(request: Request, document_id: str, form: FormData) -> Response:
     key, status = _form_key(request, form, errors)
     record = _readable(request, document_id, key)
     if not values["state"]:
-        errors["state"] = "Choose the state that is taking this up."
+        errors["state"] = _("Choose the state that is taking this up.")
     if values["status"] not in ADOPTION_STATUSES:
-        errors["status"] = "Choose where your state stands: exploring, piloting, adopted or dropped."
+        errors["status"] = _("Choose where your state stands: exploring, piloting, adopted or dropped.")
     if errors or key is None:
         return _form_page(request, "adopt", record, values, errors, status)
     try:
@@ -219,10 +220,10 @@ def _reply(request: Request, request_id: str, form: FormData) -> Response:
     try:
         if field(form, "action", 20) == "close":
             exchange.close(key, request_id)
-            done = "The request is closed; it takes no more messages."
+            done = _("The request is closed; it takes no more messages.")
         else:
             thread, _message = exchange.reply(key, request_id, field(form, "body", MAX_MESSAGE_CHARS + 1))
-            done = "Your answer was sent." if thread.side != "asker" else "Your reply was sent."
+            done = _("Your answer was sent.") if thread.side != "asker" else _("Your reply was sent.")
     except KBError as exc:
         return _inbox_page(request, key, problem=sentence(exc.message), status_code=problem_status(exc))
     return _inbox_page(request, key, done=done)

@@ -28,7 +28,9 @@ from kb.metadata import FIRST_YEAR
 from kb.vocab import STATES_AND_UTS, DocType, Sector, canonical_state, closest, enum_values
 from search.schemas import SearchFilters
 from search.validation import build_filters
-from search.web.render import label
+from search.web.i18n import gettext as _
+from search.web.i18n import vocab
+from search.web.render import label, state_name
 
 ALL_INDIA = "All India"
 LAST_YEAR = 2100  # SearchFilters' bound
@@ -63,9 +65,9 @@ class FilterState:
         params = self.params()
         chips: list[tuple[str, dict[str, Any]]] = []
         for state in params["state"]:
-            chips.append((state, {**params, "state": [s for s in params["state"] if s != state]}))
+            chips.append((state_name(state), {**params, "state": [s for s in params["state"] if s != state]}))
         if params["national"]:
-            chips.append((ALL_INDIA, {**params, "national": None}))
+            chips.append((vocab(ALL_INDIA), {**params, "national": None}))
         for name in ("sector", "type"):
             if params[name]:
                 chips.append((label(params[name]), {**params, name: None}))
@@ -73,7 +75,7 @@ class FilterState:
             span = f"{params['year_from'] or '…'}–{params['year_to'] or '…'}"
             if params["year_from"] and params["year_from"] == params["year_to"]:
                 span = str(params["year_from"])
-            chips.append((f"Year {span}", {**params, "year_from": None, "year_to": None}))
+            chips.append((_("Year %(span)s") % {"span": span}, {**params, "year_from": None, "year_to": None}))
         return chips
 
 
@@ -109,12 +111,23 @@ def _in_words(name: str, group: dict[str, Any], message: str) -> str:
         unknown = [s for s in group["states"] if not _is_state(s)]
         if unknown:
             guess = closest(unknown[0], list(STATES_AND_UTS))
-            hint = f" Did you mean {guess}?" if guess else " Choose one from the list under “Narrow the results”."
-            return f"There is no state or union territory “{unknown[0]}”.{hint}"
+            hint = (
+                _("Did you mean %(name)s?") % {"name": state_name(guess)}
+                if guess
+                else _("Choose one from the list under “Narrow the results”.")
+            )
+            return _("There is no state or union territory “%(value)s”.") % {"value": unknown[0]} + " " + hint
     elif name == "sector":
-        return _unknown("sector", "sectors", group["sector"], Sector)
+        return _unknown(
+            _("There is no sector “%(value)s”."), _("The sectors are: %(values)s."), group["sector"], Sector
+        )
     elif name == "type":
-        return _unknown("type of document", "types of document", group["type"], DocType)
+        return _unknown(
+            _("There is no type of document “%(value)s”."),
+            _("The types of document are: %(values)s."),
+            group["type"],
+            DocType,
+        )
     elif name == "years":
         return _years_in_words(group["year_from"], group["year_to"])
     return message[:1].upper() + message[1:]
@@ -128,20 +141,29 @@ def _is_state(name: str) -> bool:
     return True
 
 
-def _unknown(what: str, plural_what: str, value: str, vocabulary: type[StrEnum]) -> str:
+def _unknown(no_such: str, these_are: str, value: str, vocabulary: type[StrEnum]) -> str:
+    """``no_such``/``these_are``: translated sentences with ``%(value)s`` and ``%(values)s``."""
     values = enum_values(vocabulary)
     guess = closest(re.sub(r"[\s-]+", "_", value.strip().lower()), values)
-    hint = f" Did you mean {label(guess)}?" if guess else ""
-    return f"There is no {what} “{value}”.{hint} The {plural_what} are: {', '.join(label(v) for v in values)}."
+    parts = [no_such % {"value": value}]
+    if guess:
+        parts.append(_("Did you mean %(name)s?") % {"name": label(guess)})
+    parts.append(these_are % {"values": ", ".join(label(v) for v in values)})
+    return " ".join(parts)
 
 
 def _years_in_words(year_from: str | None, year_to: str | None) -> str:
     for value in (year_from, year_to):
         if value is not None and not value.isdigit():
-            return f"“{value}” is not a year: write it in four digits, e.g. 2015."
+            return _("“%(value)s” is not a year: write it in four digits, e.g. 2015.") % {"value": value}
         if value is not None and not FIRST_YEAR <= int(value) <= LAST_YEAR:
-            return f"The year {value} is out of range: use a year from {FIRST_YEAR} to {LAST_YEAR}."
-    return f"The “from” year ({year_from}) is after the “to” year ({year_to})."  # both valid, reversed
+            return _("The year %(value)s is out of range: use a year from %(first)s to %(last)s.") % {
+                "value": value,
+                "first": FIRST_YEAR,
+                "last": LAST_YEAR,
+            }
+    # both valid, reversed
+    return _("The “from” year (%(first)s) is after the “to” year (%(last)s).") % {"first": year_from, "last": year_to}
 
 
 def facet_options(counts: dict[str, int], selected: Iterable[str], *, by_count: bool = True) -> list[tuple[str, int]]:

@@ -22,10 +22,11 @@ from starlette.responses import Response
 from kb.catalog import KeyRecord
 from kb.errors import AuthError, KBError, RateLimitedError
 from search.services.auth import verify_token
+from search.web.i18n import N_, gettext
 from search.web.render import page
 
-NO_KEY = "Enter your key (it starts with kbk_)."
-BAD_KEY = "This key is not valid: it is mistyped or has been revoked."
+NO_KEY = N_("Enter your key (it starts with kbk_).")
+BAD_KEY = N_("This key is not valid: it is mistyped or has been revoked.")
 TEXT_LIMIT = 20_000  # no form field of these pages needs more; longer input is cut, then refused by the rules
 
 
@@ -49,7 +50,7 @@ def read_key(request: Request, form: FormData) -> KeyRecord:
     """The key typed in the form's ``key`` field, verified; :class:`KeyProblem` otherwise."""
     text = field(form, "key", 200)
     if not text:
-        raise KeyProblem(NO_KEY, 401)
+        raise KeyProblem(gettext(NO_KEY), 401)
     settings = request.app.state.settings
     try:
         return verify_token(
@@ -61,7 +62,7 @@ def read_key(request: Request, form: FormData) -> KeyRecord:
     except RateLimitedError as exc:
         raise KeyProblem(sentence(exc.message), 429, exc.retry_after) from None
     except AuthError:
-        raise KeyProblem(BAD_KEY, 401) from None
+        raise KeyProblem(gettext(BAD_KEY), 401) from None
 
 
 def sentence(message: str) -> str:

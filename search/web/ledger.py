@@ -17,8 +17,14 @@ from kb.catalog import AdoptionRecord, DocumentRecord
 from kb.vocab import STATES, UNION_TERRITORIES
 from search.services.documents import Documents
 from search.services.exchange import Exchange
+from search.web.i18n import N_
 
-STATUS_WORDS = {"exploring": "Exploring", "piloting": "Piloting", "adopted": "Adopted", "dropped": "Dropped"}
+STATUS_WORDS = {  # translated where shown
+    "exploring": N_("Exploring"),
+    "piloting": N_("Piloting"),
+    "adopted": N_("Adopted"),
+    "dropped": N_("Dropped"),
+}
 LEDGER_SIZE = 2000  # adoptions read for the state pages; far more than the exchange holds today
 
 

@@ -26,28 +26,30 @@ from kb.catalog import KeyRecord, SubmissionRecord
 from kb.errors import ConflictError, KBError
 from kb.models import Section
 from search.services.reviews import NOTE_MAX_CHARS, Decision, Reviews
+from search.web.i18n import N_
+from search.web.i18n import gettext as _
 from search.web.keyed import KeyProblem, field, keyed_page, problem_status, read_key, sentence
 from search.web.text import section_views
 
 router = APIRouter(include_in_schema=False)
 
 DECISIONS: dict[str, str] = {
-    "approve": "Approve and publish",
-    "request_changes": "Request changes",
-    "reject": "Reject",
+    "approve": N_("Approve and publish"),
+    "request_changes": N_("Request changes"),
+    "reject": N_("Reject"),
 }
 DONE: dict[str, str] = {
-    "approve": "Approved: “{title}” is being published and appears in search within a minute or two.",
-    "request_changes": "Changes requested for “{title}”: its contributor reads your note under “My submissions”.",
-    "reject": "Rejected “{title}”: its contributor reads your note.",
+    "approve": N_("Approved: “{title}” is being published and appears in search within a minute or two."),
+    "request_changes": N_("Changes requested for “{title}”: its contributor reads your note under “My submissions”."),
+    "reject": N_("Rejected “{title}”: its contributor reads your note."),
 }
 STATUS_WORDS: dict[str, str] = {
-    "submitted": "Waiting for a curator",
-    "changes_requested": "Changes requested",
-    "rejected": "Rejected",
-    "approved": "Approved, being published",
-    "published": "Published",
-    "superseded": "Replaced by a newer upload",
+    "submitted": N_("Waiting for a curator"),
+    "changes_requested": N_("Changes requested"),
+    "rejected": N_("Rejected"),
+    "approved": N_("Approved, being published"),
+    "published": N_("Published"),
+    "superseded": N_("Replaced by a newer upload"),
 }
 
 
@@ -209,7 +211,7 @@ def _decide(request: Request, submission_id: str, form: FormData) -> Response:
         return _key_page(request, "review.html", problem)
     decision = field(form, "decision", 40)
     if decision not in DECISIONS:
-        return _queue_page(request, key, problem="Choose approve, request changes or reject.", status_code=422)
+        return _queue_page(request, key, problem=_("Choose approve, request changes or reject."), status_code=422)
     reviews = _reviews(request)
     document_id = field(form, "document_id", 120)
     try:
@@ -218,9 +220,9 @@ def _decide(request: Request, submission_id: str, form: FormData) -> Response:
             raise ConflictError("its contributor sent a newer version meanwhile; read that one before deciding")
         decided = reviews.decide(key, document_id, cast(Decision, decision), field(form, "note", NOTE_MAX_CHARS + 1))
     except KBError as exc:
-        refusal = f"“{document_id}” was not decided: {sentence(exc.message)}"
+        refusal = _("“%(id)s” was not decided: %(reason)s") % {"id": document_id, "reason": sentence(exc.message)}
         return _queue_page(request, key, problem=refusal, status_code=problem_status(exc))
-    return _queue_page(request, key, done=DONE[decision].format(title=decided.submission.title))
+    return _queue_page(request, key, done=_(DONE[decision]).format(title=decided.submission.title))
 
 
 @router.post("/review/{submission_id}/decide")

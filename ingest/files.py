@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ingest.converters import SUPPORTED_EXTENSIONS
-from kb.metadata import SIDECAR_SUFFIX
+from kb.metadata import SIDECAR_SUFFIX, default_id, slugify
 
 
 @dataclass
@@ -85,3 +86,21 @@ def discover_files(paths: Sequence[Path]) -> tuple[list[Path], list[dict[str, st
         else:
             problems.append({"path": str(path), "error": "no such file or folder"})
     return found, problems
+
+
+def default_ids(files: Sequence[Path], roots: Sequence[Path]) -> dict[Path, str]:
+    """The id each file takes when its metadata names none: its whole name (:func:`kb.metadata.default_id`),
+    except where two files of one run share a name in different folders (``c-api/code.html`` and
+    ``library/code.html``): those take their path under the folder they were found in
+    (``c-api-code``, ``library-code``), so both are ingested. Deterministic: the same folder ingested
+    again gives the same ids, so a re-ingest stays idempotent."""
+    ids = {path: default_id(path.name) for path in files}
+    by_id: defaultdict[str, list[Path]] = defaultdict(list)
+    for path, document_id in ids.items():
+        by_id[document_id].append(path)
+    for shared in (paths for paths in by_id.values() if len(paths) > 1):
+        for path in shared:
+            root = next((r for r in roots if r.is_dir() and path.is_relative_to(r)), None)
+            if root is not None and len(parts := path.relative_to(root).parts) > 1:
+                ids[path] = slugify("-".join((*parts[:-1], ids[path])))
+    return ids

@@ -123,8 +123,12 @@ class DocumentPreparer:
         raw_meta: dict[str, Any],
         source: str | None = None,
         timeout_s: float | None = None,
+        fallback_id: str | None = None,
     ) -> PreparedDocument:
         """Validate metadata, convert and chunk. Raises an InputError subclass naming ``source``.
+
+        ``fallback_id`` is the id when the metadata names none (default: from ``filename``; a folder
+        ingest passes :func:`ingest.files.default_ids`, which keeps same-named files apart).
 
         ``timeout_s`` (a job's remaining time) shortens the conversion limit and the OCR limit, never
         lengthens them.
@@ -156,7 +160,7 @@ class DocumentPreparer:
         meta = build_metadata(
             raw_meta,
             source=label,
-            default_id=default_id(filename),
+            default_id=fallback_id or default_id(filename),
             default_title=converted.title or default_title(filename),
         )
         chunks = self.chunker.chunk(converted, title=meta.title)

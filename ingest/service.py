@@ -20,7 +20,7 @@ from haystack.document_stores.types import DuplicatePolicy
 
 from ingest.batches import GROUP_BATCHES, FileGroup, PendingFile, Prefill
 from ingest.chunking import Chunker
-from ingest.files import IngestReport, discover_files
+from ingest.files import IngestReport, default_ids, discover_files
 from ingest.pipeline import build_embedding_pipeline
 from ingest.prepare import DocumentPreparer, PreparedDocument, chunk_documents, fingerprint
 from ingest.sparse import Bm25DocumentEmbedder
@@ -81,6 +81,7 @@ class Ingestor:
         self.recover()  # finish or undo what an interrupted run left before writing anything new
         report = IngestReport()
         files, problems = discover_files(paths)
+        fallback_ids = default_ids(files, paths)
         report.failed.extend(problems)
         group = FileGroup(batch_size=self.group_chunks or GROUP_BATCHES * self.settings.embedding_batch_size)
         for number, path in enumerate(files):
@@ -89,7 +90,7 @@ class Ingestor:
             if progress:
                 progress(number, len(files), str(path))
             try:
-                pending = self._prepare_file(path, report=report)
+                pending = self._prepare_file(path, report=report, fallback_id=fallback_ids[path])
             except KBError as exc:
                 report.failed.append({"path": str(path), "error": exc.message})
                 continue
@@ -107,7 +108,7 @@ class Ingestor:
                         )
         return report
 
-    def _prepare_file(self, path: Path, *, report: IngestReport) -> PendingFile | None:
+    def _prepare_file(self, path: Path, *, report: IngestReport, fallback_id: str) -> PendingFile | None:
         """Read and prepare one file; None (recorded as unchanged) when the catalog has it already."""
         source = str(path.resolve())
         data, raw_meta = self.preparer.read_file(path)
@@ -117,7 +118,9 @@ class Ingestor:
             if current.fingerprint == fingerprint(data, raw_meta, path.name, self.settings.dense_model_name):
                 report.record("unchanged", known.id, str(path), current.chunk_count)
                 return None
-        prepared = self.preparer.prepare(data, filename=path.name, raw_meta=raw_meta, source=str(path))
+        prepared = self.preparer.prepare(
+            data, filename=path.name, raw_meta=raw_meta, source=str(path), fallback_id=fallback_id
+        )
         return PendingFile(path=path, source=source, known=known, prepared=prepared)
 
     def _write_files(self, group: FileGroup, *, actor: str, report: IngestReport) -> None:

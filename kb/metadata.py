@@ -43,7 +43,9 @@ def default_id(filename: str) -> str:
     """The id of a file that names none: its whole name minus the final extension, slugified.
 
     ``email.charset.html`` -> ``email-charset``, ``camlidl-1.04.doc.pdf`` -> ``camlidl-1-04-doc``.
-    Only the name counts (not the folder), so re-ingesting the same file always gives the same id.
+    Only the name counts (not the folder), so re-ingesting the same file always gives the same id;
+    a folder ingest gives same-named files in different folders ids from their paths instead
+    (``ingest.files.default_ids``).
     """
     return slugify(_stem(filename))
 

@@ -174,7 +174,7 @@ def _print_warnings(documents: list[dict[str, Any]]) -> None:
 def validate(paths: tuple[Path, ...], as_json: bool, kb_dir: Path | None) -> None:
     """Check metadata and conversion of files without indexing them."""
     from ingest.chunking import Chunker
-    from ingest.files import discover_files
+    from ingest.files import default_ids, discover_files
     from ingest.prepare import DocumentPreparer
 
     settings = make_settings(kb_dir)
@@ -182,11 +182,14 @@ def validate(paths: tuple[Path, ...], as_json: bool, kb_dir: Path | None) -> Non
     chunker.warm_up()
     preparer = DocumentPreparer.from_settings(settings, chunker)
     files, failed = discover_files(list(paths))
+    fallback_ids = default_ids(files, list(paths))
     valid: list[dict[str, Any]] = []
     for path in files:
         try:
             data, raw = preparer.read_file(path)
-            prepared = preparer.prepare(data, filename=path.name, raw_meta=raw, source=str(path))
+            prepared = preparer.prepare(
+                data, filename=path.name, raw_meta=raw, source=str(path), fallback_id=fallback_ids[path]
+            )
             valid.append(
                 {
                     "path": str(path),

@@ -14,22 +14,22 @@ from typing import Any
 
 import httpx
 
-from ingest.files import discover_files
+from ingest.files import default_ids, discover_files
 from kb.errors import AuthError, InputError, KBError
-from kb.metadata import default_id, is_markdown, read_raw_metadata, split_front_matter
+from kb.metadata import is_markdown, read_raw_metadata, split_front_matter
 
 POLL_SECONDS = 0.5
 JOB_TIMEOUT_S = 900.0
 
 
-def _document_id(path: Path, raw: dict[str, Any]) -> str:
+def _document_id(path: Path, raw: dict[str, Any], fallback_id: str) -> str:
     if raw.get("id"):
         return str(raw["id"])
     if is_markdown(path):
         front = split_front_matter(path.read_text(encoding="utf-8", errors="replace"))[0]
         if front.get("id"):
             return str(front["id"])
-    return default_id(path.name)
+    return fallback_id
 
 
 def _problem(response: httpx.Response) -> str:
@@ -45,6 +45,7 @@ def ingest_via_server(server: str, key: str | None, paths: list[Path]) -> tuple[
     if not key:
         raise AuthError("--server needs an API key: --key KEY or $KB_API_KEY")
     files, failed = discover_files(paths)
+    fallback_ids = default_ids(files, paths)
     summary: dict[str, Any] = {
         "added": 0,
         "updated": 0,
@@ -58,7 +59,7 @@ def ingest_via_server(server: str, key: str | None, paths: list[Path]) -> tuple[
         for path in files:
             try:
                 raw = {} if is_markdown(path) else read_raw_metadata(path)
-                doc_id = _document_id(path, raw)
+                doc_id = _document_id(path, raw, fallback_ids[path])
                 exists = client.get(f"/v1/documents/{doc_id}").status_code == 200
                 form = {"metadata": json.dumps(raw, default=str)}
                 with path.open("rb") as handle:

@@ -33,6 +33,8 @@ DEFAULT = "en"
 # Code -> the language's name in itself: what the switch shows, whatever the page's language.
 UI_LANGUAGES: dict[str, str] = {"en": "English", "hi": "हिन्दी"}
 _BABEL_LOCALES = {"en": "en_IN", "hi": "hi_IN"}
+# Hindi's medium format abbreviates the month ("2 दिस॰ 2026"); its long one spells it out.
+_DATE_FORMATS = {"en": "medium", "hi": "long"}
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 VOCAB_CONTEXT = "vocabulary"  # msgctxt of the metadata vocabularies' labels (states, sectors, types)
@@ -116,7 +118,7 @@ def date(value: str | dt.date | None) -> str:
         day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return str(value)
-    return format_date(day, format="medium", locale=_BABEL_LOCALES[current()])
+    return format_date(day, format=_DATE_FORMATS[current()], locale=_BABEL_LOCALES[current()])
 
 
 def _accepted(header: str) -> str | None:

@@ -292,3 +292,49 @@ def test_search_filter_and_read_without_javascript(
         screenshot(chrome, SCREENSHOTS, "17-document-no-javascript")
     finally:
         chrome.quit()
+
+
+def test_hindi_interface_switch_search_and_document(
+    server: tuple[str, dict[str, str]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The language switch in the real browser (issue 15): Hindi labels drawn in a Devanagari font,
+    English content marked lang="en", the choice remembered by the cookie and switched back."""
+    base, _ = server
+    profile, downloads = tmp_path_factory.mktemp("hindi-profile"), tmp_path_factory.mktemp("hindi-downloads")
+    chrome = make_driver(profile, downloads)  # its own profile: the language cookie stays in it
+    try:
+        set_viewport(chrome, DESKTOP)
+        chrome.get(base + "/?state=Haryana")
+        wait_for(chrome, "ol.results")
+        html = chrome.find_element(By.TAG_NAME, "html")
+        assert html.get_attribute("lang") == "en"  # Chromium sends Accept-Language: en-IN
+        chrome.find_element(By.CSS_SELECTOR, ".lang-switch a[lang=hi]").click()
+        WebDriverWait(chrome, 30).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "hi")
+        assert query_of(chrome) == {"state": ["Haryana"], "lang": ["hi"]}
+        assert chrome.find_element(By.CSS_SELECTOR, "header nav a").text == "खोजें"
+        haryana = chrome.find_element(By.CSS_SELECTOR, "input[name=state][value=Haryana]")
+        label = chrome.find_element(By.CSS_SELECTOR, f"label[for='{haryana.get_attribute('id')}']")
+        assert label.is_displayed() and label.text.startswith("हरियाणा") and haryana.is_selected()
+        assert any(m.text.startswith("केस स्टडी") for m in chrome.find_elements(By.CSS_SELECTOR, "li.result .badge"))
+        fonts = _platform_fonts(chrome, ".filters legend")
+        assert any("Devanagari" in str(f["familyName"]) for f in fonts), fonts
+        screenshot(chrome, SCREENSHOTS, "18-hindi-search-desktop")
+
+        chrome.find_element(By.CSS_SELECTOR, "li.result .r-title a[href*='/documents/haryana-cm-window']").click()
+        title = wait_for(chrome, "h1.doc-title")
+        assert title.text == "CM Window grievance redressal" and title.get_attribute("lang") == "en"
+        assert chrome.find_element(By.TAG_NAME, "html").get_attribute("lang") == "hi"
+        assert chrome.find_element(By.ID, "text-h").text == "पूरा पाठ"
+        assert chrome.find_element(By.CSS_SELECTOR, "article.doc-text > div").get_attribute("lang") == "en"
+        assert any(f.text == "हरियाणा" for f in chrome.find_elements(By.CSS_SELECTOR, "dl.facts a"))
+        screenshot(chrome, SCREENSHOTS, "19-hindi-document-desktop")
+
+        chrome.get(base + "/browse")  # no ?lang=: the cookie remembers Hindi
+        assert wait_for(chrome, "h1").text == "मंच ब्राउज़ करें"
+        chrome.find_element(By.CSS_SELECTOR, ".lang-switch a[lang=en]").click()
+        WebDriverWait(chrome, 30).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+        assert chrome.find_element(By.TAG_NAME, "h1").text == "Browse the exchange"
+        chrome.get(base + "/browse")
+        assert wait_for(chrome, "h1").text == "Browse the exchange"
+    finally:
+        chrome.quit()

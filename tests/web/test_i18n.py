@@ -97,7 +97,16 @@ def test_every_state_sector_and_type_has_a_hindi_label() -> None:
 class _Visible(HTMLParser):
     """Text and human-read attributes of a template whose Jinja has been blanked out."""
 
-    ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "content")
+    ATTRIBUTES = (
+        "title",
+        "aria-label",
+        "placeholder",
+        "alt",
+        "content",
+        "data-too-large",
+        "data-uploading",
+        "data-forgotten",
+    )
 
     def __init__(self) -> None:
         super().__init__()

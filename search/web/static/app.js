@@ -34,13 +34,15 @@
     input.addEventListener("change", function () {
       var file = tooBig();
       warning.hidden = !file;
-      warning.textContent = file ? file.name + " is " + Math.ceil(file.size / 1e6) + " MB; the limit is " + Math.round(max / 1e6) + " MB." : "";
+      // The sentence comes translated from the page (data-too-large, with {name} {size} {limit}).
+      var sentence = form.getAttribute("data-too-large") || "{name} is {size} MB; the limit is {limit} MB.";
+      warning.textContent = file ? sentence.replace("{name}", file.name).replace("{size}", Math.ceil(file.size / 1e6)).replace("{limit}", Math.round(max / 1e6)) : "";
     });
     form.addEventListener("submit", function (event) {
       if (tooBig()) { event.preventDefault(); input.focus(); return; }
       var button = form.querySelector("button[type=submit]");
       button.disabled = true;
-      button.textContent = "Uploading…";
+      button.textContent = form.getAttribute("data-uploading") || "Uploading…";
     });
   }
 
@@ -62,7 +64,7 @@
       button.addEventListener("click", function () {
         store.removeItem("kb-key");
         Array.prototype.forEach.call(remembered, function (input) { input.value = ""; });
-        button.textContent = "Forgotten";
+        button.textContent = button.getAttribute("data-forgotten") || "Forgotten";
       });
     });
   }

@@ -43,7 +43,9 @@ def test_twelve_large_queued_uploads_do_not_grow_the_server(tmp_path: Path) -> N
             waiting = client.get("/metrics").text
     finally:
         server.kill()
-    assert grown < 100, f"RSS grew by {grown:.0f} MB while 11 more uploads of 20 MB waited: {rss}"
+    # holding the waiting uploads would add at least 11 x 20 MB (it added 640 MB before the fix); the
+    # busy job's own embedding moves RSS by up to ~130 MB on a loaded machine, hence the margin
+    assert grown < 180, f"RSS grew by {grown:.0f} MB while 11 more uploads of 20 MB waited: {rss}"
     queued = next(line for line in waiting.splitlines() if line.startswith('kb_ingest_jobs{status="queued"}'))
     assert float(queued.split()[-1]) >= 12  # the queue depth an operator alerts on
     age = next(line for line in waiting.splitlines() if line.startswith("kb_ingest_oldest_job_age_seconds"))

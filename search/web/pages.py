@@ -23,6 +23,7 @@ from kb.vocab import UNION_TERRITORIES, DocType, Level, Sector
 from search.schemas import SearchFilters, SearchRequest, SearchResult, document_url, link_base
 from search.services.documents import Documents
 from search.web.filters import facet_options, read_filters
+from search.web.i18n import N_, gettext
 from search.web.ledger import browse_context, document_context
 from search.web.render import PRINT_CSP, PRINT_CSS, highlight, page
 from search.web.text import anchor_for, excerpt, outline, section_views
@@ -31,24 +32,27 @@ router = APIRouter(include_in_schema=False)
 
 PER_PAGE = 10
 MAX_OFFSET = 500  # SearchRequest's limit
-EXAMPLE_QUERIES = (
-    "citizens complain to the chief minister and track their grievance",
-    "farmers get land records from a kiosk",
-    "minimum cyber security controls for department websites",
-    "agreement between two states to share e-District services",
+EXAMPLE_QUERIES = (  # translated where shown: a Hindi page suggests Hindi searches
+    N_("citizens complain to the chief minister and track their grievance"),
+    N_("farmers get land records from a kiosk"),
+    N_("minimum cyber security controls for department websites"),
+    N_("agreement between two states to share e-District services"),
 )
 
 # Browse groups the states as the Zonal Councils do (States Reorganisation Act, 1956; the North
 # Eastern Council for the eight north-eastern states), a grouping officials already know; the union
 # territories are listed on their own.
 REGIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("North", ("Haryana", "Himachal Pradesh", "Punjab", "Rajasthan")),
-    ("South", ("Andhra Pradesh", "Karnataka", "Kerala", "Tamil Nadu", "Telangana")),
-    ("East", ("Bihar", "Jharkhand", "Odisha", "West Bengal")),
-    ("West", ("Goa", "Gujarat", "Maharashtra")),
-    ("North-East", ("Arunachal Pradesh", "Assam", "Manipur", "Meghalaya", "Mizoram", "Nagaland", "Sikkim", "Tripura")),
-    ("Central", ("Chhattisgarh", "Madhya Pradesh", "Uttar Pradesh", "Uttarakhand")),
-    ("Union territories", UNION_TERRITORIES),
+    (N_("North"), ("Haryana", "Himachal Pradesh", "Punjab", "Rajasthan")),
+    (N_("South"), ("Andhra Pradesh", "Karnataka", "Kerala", "Tamil Nadu", "Telangana")),
+    (N_("East"), ("Bihar", "Jharkhand", "Odisha", "West Bengal")),
+    (N_("West"), ("Goa", "Gujarat", "Maharashtra")),
+    (
+        N_("North-East"),
+        ("Arunachal Pradesh", "Assam", "Manipur", "Meghalaya", "Mizoram", "Nagaland", "Sikkim", "Tripura"),
+    ),
+    (N_("Central"), ("Chhattisgarh", "Madhya Pradesh", "Uttar Pradesh", "Uttarakhand")),
+    (N_("Union territories"), UNION_TERRITORIES),
 )
 NATIONAL = SearchFilters(national=True)
 
@@ -82,8 +86,8 @@ class ResultView:
         return f"/documents/{self.id}" + (f"#{self.fragment}" if self.fragment else "")
 
 
-MISSING = "There is no document with the id '{id}'. Try searching for it instead."
-WITHDRAWN = "The document '{id}' was withdrawn by its contributor and is no longer shared."
+MISSING = N_("There is no document with the id '{id}'. Try searching for it instead.")
+WITHDRAWN = N_("The document '{id}' was withdrawn by its contributor and is no longer shared.")
 
 
 def _documents(request: Request) -> Documents:
@@ -94,8 +98,10 @@ def check_reading(request: Request) -> None:
     """Pages hold no keys, so a KB that requires a key for reading is read through the API only."""
     if request.app.state.settings.require_key_for_read:
         raise AuthError(
-            "This knowledge base requires an API key for reading (KB_REQUIRE_KEY_FOR_READ), so its web pages"
-            " are closed. Use the API with your key: /docs"
+            gettext(
+                "This knowledge base requires an API key for reading (KB_REQUIRE_KEY_FOR_READ), so its web pages"
+                " are closed. Use the API with your key: /docs"
+            )
         )
 
 
@@ -162,6 +168,7 @@ def search_page(request: Request) -> Response:
     counts: dict[str, dict[str, int]] = {}
     national: int | None = None  # "All India" documents beside the states, where counting them is cheap
     no_good_match = False  # the relevance floor found nothing close (results are only the nearest titles)
+    also_searched: list[str] = []  # synonyms the domain thesaurus added to the query (search/thesaurus.py)
     if q:
         try:
             wanted = SearchRequest(query=q, top_k=PER_PAGE, offset=offset, filters=chosen.filters)
@@ -171,6 +178,7 @@ def search_page(request: Request) -> Response:
         else:
             total = response.total
             no_good_match = bool(getattr(response, "no_good_match", False))
+            also_searched = list(getattr(response, "also_searched", ()))  # as no_good_match: lands separately
             results = [_from_search(r, documents.readable(r.document_id)) for r in response.results]
             counts = documents.result_counts(response, chosen.filters)
     else:
@@ -204,6 +212,7 @@ def search_page(request: Request) -> Response:
             "last_page": last_page,
             "first_rank": offset + 1,
             "no_good_match": no_good_match,
+            "also_searched": also_searched,
         },
     )
 
@@ -251,7 +260,7 @@ def browse_page(request: Request) -> Response:
 def document_page(document_id: str, request: Request) -> Response:
     check_reading(request)
     documents = _documents(request)
-    record = documents.get(document_id, missing=MISSING, withdrawn=WITHDRAWN)  # pages hold no keys
+    record = documents.get(document_id, missing=gettext(MISSING), withdrawn=gettext(WITHDRAWN))  # pages hold no keys
     documents.count(UsageEvent(kind="view", surface="web", document_id=record.id))  # insights, never who
     views = section_views(documents.sections(record))
     versions = documents.versions(record)
@@ -283,7 +292,7 @@ def printable_page(document_id: str, request: Request, download: bool = False) -
     Markdown file), to print, or (``?download=1``) to save as a file."""
     check_reading(request)
     documents = _documents(request)
-    record = documents.get(document_id, missing=MISSING, withdrawn=WITHDRAWN)
+    record = documents.get(document_id, missing=gettext(MISSING), withdrawn=gettext(WITHDRAWN))
     views = section_views(documents.sections(record))
     settings = request.app.state.settings
     disposition = "attachment" if download else "inline"

@@ -307,12 +307,13 @@ _LATIN_OK |= {"Pandoc", "Ctrl", "SMS", "MoU", "kbk", "https", "English", "UTC", 
 def _latin_words(page: BeautifulSoup, typed: str) -> set[str]:
     """Latin-script words of a Hindi page outside text marked as another language (titles, snippets),
     file names, the thesaurus' terms and what the official typed (``typed``: the address)."""
-    others = "[lang]:not(html), script, style, code, .cite-text, .cite, .file, .also-searched, table.versions a"
+    others = "head, [lang]:not(html), script, style, code, .cite-text, .cite, .file, .also-searched, table.versions a"
     for node in page.select(others):
         node.decompose()
     visible = page.get_text(" ") + " ".join(
         str(t.get(a)) for t in page.find_all(True) for a in ("title", "aria-label", "placeholder") if t.get(a)
     )
+    visible = re.sub(r"https?://\S+|[\w.-]+\.(md|txt|pdf|docx|html)\b", " ", visible)  # addresses, file names
     words = set(re.findall(r"[A-Za-z][A-Za-z_'-]*[A-Za-z]", visible)) - _LATIN_OK
     return {w for w in words if w not in typed and w not in ("documents", "punjab-water-atms")}  # a hint's example
 
@@ -329,6 +330,9 @@ def _latin_words(page: BeautifulSoup, typed: str) -> set[str]:
         "/review",
         "/inbox",
         "/submissions",
+        "/insights",
+        "/states/Haryana",
+        "/documents/haryana-cm-window/versions/1",
         "/documents/nothing-here",
     ],
 )

@@ -7,7 +7,7 @@ title so a model can go on with ``get_document`` without another lookup.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, Field
 
@@ -20,6 +20,7 @@ from search.services.exchange import Exchange
 AdoptionStatus = Literal["exploring", "piloting", "adopted", "dropped"]
 
 
+# the API's document resource lists adoptions with these fields too (search.api.exchange_schemas)
 class DocumentAdoption(BaseModel):
     """One state's adoption of a practice."""
 
@@ -32,7 +33,7 @@ class DocumentAdoption(BaseModel):
     contact: str | None = Field(default=None, description="Whom to ask in the adopting state (calls with a key).")
 
     @classmethod
-    def of(cls, record: AdoptionRecord, *, keyed: bool) -> DocumentAdoption:
+    def of(cls, record: AdoptionRecord, *, keyed: bool) -> Self:
         return cls(
             state=record.state,
             status=record.status,

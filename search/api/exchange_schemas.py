@@ -13,9 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kb.catalog import AdoptionRecord, KnowledgeRequestRecord, RequestMessage
+from search.assistant_adoptions import AdoptionStatus, DocumentAdoption
 from search.services.exchange import MAX_CONTACT_CHARS, MAX_MESSAGE_CHARS, MAX_NOTE_CHARS, RequestThread
 
-AdoptionStatus = Literal["exploring", "piloting", "adopted", "dropped"]
 RequestStatus = Literal["open", "answered", "closed"]
 
 
@@ -60,28 +60,8 @@ class AdoptionStep(BaseModel):
     actor: str = Field(description="Who recorded it (key:<id>, cli, ...).")
 
 
-class AdoptionSummary(BaseModel):
-    """How a practice's page lists one state's adoption of it."""
-
-    state: str
-    status: str = Field(description="exploring, piloting, adopted or dropped.")
-    since: str = Field(description="When the current status began.")
-    updated_at: str
-    note: str
-    adopter_document_id: str | None = Field(description="The adopting state's own write-up, if any.")
-    contact: str | None = Field(default=None, description="Only for callers with a key.")
-
-    @classmethod
-    def of(cls, record: AdoptionRecord, *, keyed: bool) -> AdoptionSummary:
-        return cls(
-            state=record.state,
-            status=record.status,
-            since=record.since,
-            updated_at=record.updated_at,
-            note=record.note,
-            adopter_document_id=record.adopter_document_id,
-            contact=record.contact if keyed else None,
-        )
+class AdoptionSummary(DocumentAdoption):
+    """How a practice's page lists one state's adoption of it (the fields assistants get too)."""
 
 
 class AdoptionOut(AdoptionSummary):

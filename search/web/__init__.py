@@ -16,7 +16,7 @@ def install_web(app: FastAPI) -> None:
     """Mount ``/static``, include the pages and wrap the error handlers (call after the API's own)."""
     from search.web import citations, contribute, exchange, feeds, insights, pages
     from search.web.errors import install_html_errors
-    from search.web.i18n import LanguageMiddleware
+    from search.web.i18n import UI_LANGUAGES, LanguageMiddleware, catalogue
     from search.web.render import STATIC_DIR, CachedStatic
 
     app.mount("/static", CachedStatic(directory=str(STATIC_DIR)), name="static")
@@ -27,4 +27,6 @@ def install_web(app: FastAPI) -> None:
     app.include_router(exchange.router)  # review, inbox, adoptions, state ledgers (issue 13)
     app.include_router(insights.router)  # what officials look for, for curators (issue 17)
     install_html_errors(app)
+    for lang in UI_LANGUAGES:  # read the catalogues now: a broken .po fails at startup, not on a page
+        catalogue(lang)
     app.add_middleware(LanguageMiddleware)  # English or Hindi pages (issue 15)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from kb.store.bm25 import WORD as _WORD
 from kb.store.bm25 import is_indian, normalise_word
@@ -48,27 +49,59 @@ def _stem_prefix(term: str) -> str:
     return term if len(term) <= 4 else term[: max(4, len(term) - 3)]
 
 
-def find_highlights(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Offsets of words in ``text`` that match a query term (exactly or by stem prefix)."""
-    if not terms:
+def _normal(word: str) -> str:
+    word = word.lower()
+    return normalise_word(word) if is_indian(word) else word
+
+
+def _matcher(term: str) -> tuple[str, str, bool]:
+    return term, _stem_prefix(term), len(term) > 4 or (is_indian(term) and len(term) >= 4)
+
+
+def _matches(word: str, rule: tuple[str, str, bool]) -> bool:
+    term, prefix, by_prefix = rule
+    return word == term or (by_prefix and word.startswith(prefix))
+
+
+def find_highlights(text: str, terms: list[str], phrases: Sequence[Sequence[str]] = ()) -> list[tuple[int, int]]:
+    """Offsets of words in ``text`` that match a query term (exactly or by stem prefix), and of runs of
+    consecutive words that match a phrase word by word (the thesaurus's synonyms: ``record of rights``
+    is highlighted as one span, never ``of`` alone)."""
+    if not terms and not phrases:
         return []
-    prefixes = [(t, _stem_prefix(t), len(t) > 4 or (is_indian(t) and len(t) >= 4)) for t in terms]
-    spans: list[tuple[int, int]] = []
-    for match in _WORD.finditer(text):
-        word = match.group().lower()
-        if is_indian(word):
-            word = normalise_word(word)
-        for term, prefix, by_prefix in prefixes:
-            if word == term or (by_prefix and word.startswith(prefix)):
-                spans.append((match.start(), match.end()))
-                break
-    return spans
+    rules = [_matcher(t) for t in terms]
+    words = list(_WORD.finditer(text))
+    normal = [_normal(m.group()) for m in words]
+    spans = [
+        (m.start(), m.end()) for m, word in zip(words, normal, strict=True) if any(_matches(word, r) for r in rules)
+    ]
+    for phrase in phrases:
+        wanted = [_matcher(_normal(w)) for w in phrase]
+        n = len(wanted)
+        for i in range(len(words) - n + 1) if n else ():
+            if all(_matches(normal[i + j], wanted[j]) for j in range(n)):
+                spans.append((words[i].start(), words[i + n - 1].end()))
+    return _merged(spans)
 
 
-def make_snippet(text: str, terms: list[str], *, width: int = 300) -> tuple[str, list[tuple[int, int]]]:
-    """The ``width``-character window of ``text`` with the most query terms, and their offsets in it."""
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, overlapping spans joined (a phrase over a word that is also a query term)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
+
+
+def make_snippet(
+    text: str, terms: list[str], *, width: int = 300, phrases: Sequence[Sequence[str]] = ()
+) -> tuple[str, list[tuple[int, int]]]:
+    """The ``width``-character window of ``text`` with the most query terms (and ``phrases``, see
+    :func:`find_highlights`), and their offsets in it."""
     flat = re.sub(r"\s+", " ", text).strip()
-    spans = find_highlights(flat, terms)
+    spans = find_highlights(flat, terms, phrases)
     if len(flat) <= width:
         return flat, spans
     start = 0

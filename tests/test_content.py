@@ -34,7 +34,7 @@ SCRIPTS = REPO_ROOT / "scripts"
 SOURCES = SCRIPTS / "content_sources"
 
 DOCUMENT_SUFFIXES = {".md", ".markdown", ".pdf", ".docx", ".html", ".htm", ".txt"}
-EVAL_KINDS = {"paraphrase", "exact", "question", "filtered", "hindi"}
+EVAL_KINDS = {"paraphrase", "exact", "question", "filtered", "hindi", "synonym", "other_language"}
 FILTER_KEYS = {"states", "sector", "type", "year_from", "year_to"}
 
 CASE_STUDY_SECTIONS = [
@@ -211,6 +211,7 @@ def test_eval_kinds_are_balanced() -> None:
     kinds = Counter(line["kind"] for line in _eval_lines())
     assert set(kinds) == EVAL_KINDS, kinds
     assert kinds["hindi"] >= 5
+    assert kinds["synonym"] >= 20  # issue 15: one state's word in the query, another's in the document
     assert all(n >= 5 for n in kinds.values()), kinds
 
 
@@ -242,6 +243,19 @@ def test_hindi_queries_are_in_devanagari() -> None:
     for line in _eval_lines():
         if line["kind"] == "hindi":
             assert re.search(r"[\u0900-\u097F]", line["q"]), line["q"]
+
+
+def test_other_language_queries_are_in_an_indian_script_and_not_all_hindi() -> None:
+    """Marathi shares Devanagari with Hindi; Tamil, Bengali and Punjabi queries have their own scripts."""
+    others = [line["q"] for line in _eval_lines() if line["kind"] == "other_language"]
+    assert all(re.search(r"[\u0900-\u0DFF]", q) and not re.search(r"[A-Za-z]", q) for q in others), others
+    assert len({_script(q) for q in others}) >= 3, others
+
+
+def _script(text: str) -> str:
+    import unicodedata
+
+    return next(unicodedata.name(c).split()[0] for c in text if c.isalpha())
 
 
 def test_generated_files_are_up_to_date() -> None:

@@ -43,6 +43,7 @@ def record_path(kb_dir: Path) -> Path:
 def write_record(kb_dir: Path, url: str) -> Path:
     """Record this process as the server of ``kb_dir`` (atomically: readers never see half a file)."""
     path = record_path(kb_dir)
+    kb_dir.mkdir(parents=True, exist_ok=True)  # a shared deployment may have no KB_DIR yet (state is elsewhere)
     tmp = path.with_name(f".{RECORD_NAME}.{os.getpid()}")
     tmp.write_text(json.dumps({"pid": os.getpid(), "url": url}), encoding="utf-8")
     tmp.replace(path)

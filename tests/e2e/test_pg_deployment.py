@@ -171,3 +171,45 @@ def test_a_worker_process_killed_mid_job_leaves_it_to_another_worker(pg_settings
         assert api.get("/v1/documents/tanker-schedules").status_code == 200
         hits = api.get("/v1/search", params={"q": "water tanker schedule every morning"}).json()["results"]
         assert hits[0]["document_id"] == "tanker-schedules"
+
+
+def test_serve_workers_starts_several_processes_on_a_server_index(pg_settings: Settings) -> None:
+    """Allowed where it is refused on the embedded index (test_scale_out): the processes start.
+
+    No Qdrant server can be installed here, so the processes cannot finish starting up; what is
+    checked is that the command goes past its refusal and uvicorn launches the N processes."""
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "KB_CATALOG_URL": str(pg_settings.catalog_url),
+        "KB_QDRANT_URL": "http://127.0.0.1:9",  # the discard port: nothing answers
+        "KB_DIR": str(pg_settings.kb_dir),
+    }
+    serving = subprocess.Popen(
+        [KB_BIN, "serve", "--workers", "2", "--host", "127.0.0.1", "--port", str(_free_port())],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its worker processes share its process group, ended below
+    )
+    lines: list[str] = []
+    try:
+        assert serving.stderr is not None
+        deadline = time.monotonic() + 120
+        while sum("Started server process" in line for line in lines) < 2:
+            line = serving.stderr.readline()
+            assert line and time.monotonic() < deadline, "".join(lines)
+            lines.append(line)
+    finally:
+        os.killpg(serving.pid, signal.SIGKILL)
+        serving.wait(30)
+    assert not any("needs an index that several processes can share" in line for line in lines)
+    assert any("Started parent process" in line for line in lines), "".join(lines)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

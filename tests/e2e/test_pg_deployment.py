@@ -8,6 +8,8 @@
 2. An API process and ``kb worker`` processes share one queue in PostgreSQL: the app queues an
    upload (``/metrics`` shows the queue depth and the job's age), a real ``kb worker`` is killed with
    ``kill -9`` mid-job (claimed, not finished), and another ``kb worker`` runs it after the lease.
+3. ``kb serve --workers 2`` over PostgreSQL and a Qdrant server URL starts its processes (the
+   embedded index refuses it: test_scale_out).
 """
 
 from __future__ import annotations

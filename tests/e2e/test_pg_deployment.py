@@ -1,8 +1,9 @@
 """Issue 12's acceptance check on a real PostgreSQL: a deployment's state lives in the database.
 
-1. ``kb ingest`` with ``KB_CATALOG_URL`` pointing at PostgreSQL, keys, a second version, an upload
-   job and the audit made through the API; then everything in ``KB_DIR`` but the index is deleted
-   and the app restarted: keys, documents, versions, originals, audit and jobs are all still there.
+1. ``kb ingest`` and ``kb keys create`` with ``KB_CATALOG_URL`` pointing at PostgreSQL, a second
+   version, an upload job and the audit made through the API; then everything in ``KB_DIR`` but the
+   index is deleted and the app restarted: keys, documents, versions, originals, audit and jobs are
+   all still there.
    Then ``KB_DIR`` goes entirely and ``kb reindex`` rebuilds the index from PostgreSQL alone: the
    same searches return the same documents with the same scores.
 2. An API process and ``kb worker`` processes share one queue in PostgreSQL: the app queues an
@@ -14,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -93,7 +95,10 @@ def test_everything_but_the_index_lives_in_postgresql_and_reindex_rebuilds_it(
     shutil.copytree(Path(__file__).parents[1] / "fixtures" / "good", tmp_path / "good")
     ingested = run_cli("ingest", str(tmp_path / "good"), "--kb-dir", str(pg_settings.kb_dir), env=env)
     assert ingested.exit_code == 0, ingested.output
-    keys = make_keys(pg_settings)
+    keys = {
+        name: json.loads(run_cli("keys", "create", *args, "--json", env=env).stdout)["key"]
+        for name, args in (("admin", ["--role", "admin"]), ("haryana", ["--state", "Haryana", "--publish"]))
+    }  # made by the CLI, a process apart from the API: the keys live in PostgreSQL
     with TestClient(create_app(pg_settings)) as client:
         created = client.post("/v1/documents", headers=bearer(keys["haryana"]), files={"file": ("beds.md", NOTE)})
         assert wait_for_job(client, created.json(), bearer(keys["haryana"]))["status"] == "done", created.text

@@ -18,6 +18,7 @@ query side changes, and only for MiniLM (e5 runs on its own C engine already).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -40,8 +41,10 @@ def default_cache_dir() -> Path:
     return Path(base) / "egov-kb"
 
 
+@functools.lru_cache(maxsize=8)
 def weights_digest(model_path: str) -> str:
-    """First 12 hex digits of the sha256 of the model's weights file: names the export."""
+    """First 12 hex digits of the sha256 of the model's weights file: names the export (read once per
+    process: every searcher's warm-up asks)."""
     digest = hashlib.sha256()
     with (Path(model_path) / "model.safetensors").open("rb") as weights:
         for block in iter(lambda: weights.read(1 << 20), b""):

@@ -1,11 +1,13 @@
 """SciFact benchmark: dense, sparse (BM25 + IDF) and hybrid nDCG@10 side by side, plus a fusion sweep.
 
-    .venv/bin/python -m bench.scifact [--variant doc] [--variant chunks] [--avg-len 256] [--sweep]
+    .venv/bin/python -m bench.scifact [--variant doc] [--variant chunks] [--avg-len 256] [--sweep] [--thesaurus]
 
 Indexes the cached embeddings (``bench/scifact_data.py``) into a fresh Qdrant Edge shard, queries it
 the way the product does (filters off, prefetch 100 per vector, fusion inside Qdrant), groups chunk
 hits by document and scores against the BEIR test qrels. Published figures for comparison are in
 ``../shared/bench/README.md``. Too slow for CI: minutes to embed the first time, seconds after.
+``--thesaurus`` expands the BM25 queries with the domain thesaurus as search does (KB_THESAURUS_*) and
+reports how many queries it touched and how many added terms occur in the corpus at all.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bench.scifact_data import CACHE, Passages, load_queries, passages, query_ve
 from kb.settings import Settings
 from kb.store import Bm25Encoder, open_store
 from search.evaluation import EvalQuery, ndcg_at, recall_at
+from search.thesaurus import expand_query, make_expander
 
 LIMIT = 100
 Hits = list[tuple[str, float]]
@@ -49,7 +52,7 @@ def _score(runs: list[list[str]], queries: list[EvalQuery]) -> dict[str, float]:
     }
 
 
-def run_variant(variant: str, avg_len: float, sweep: bool) -> dict[str, Any]:
+def run_variant(variant: str, avg_len: float, sweep: bool, thesaurus: bool = False) -> dict[str, Any]:
     settings = Settings()
     units: Passages = passages(variant, settings)
     queries = load_queries()
@@ -58,6 +61,9 @@ def run_variant(variant: str, avg_len: float, sweep: bool) -> dict[str, Any]:
     started = time.perf_counter()
     sparse_docs = bm25.embed_documents([f"{t}\n{x}" for t, x in zip(units.titles, units.texts, strict=True)])
     sparse_seconds = time.perf_counter() - started
+    expander = make_expander(settings.thesaurus_file, bm25, weight=settings.thesaurus_weight) if thesaurus else None
+    vocabulary = {i for sv in sparse_docs for i in sv.indices}
+    expanded, added_found = 0, 0
     ids = [str(uuid.uuid4()) for _ in units.doc_ids]
     owner = dict(zip(ids, units.doc_ids, strict=True))
     with tempfile.TemporaryDirectory() as tmp, open_store(Settings(kb_dir=Path(tmp)), dense_dim=384) as store:
@@ -85,7 +91,11 @@ def run_variant(variant: str, avg_len: float, sweep: bool) -> dict[str, Any]:
         }
         timings: dict[str, list[float]] = {k: [] for k in lists}
         for query, qvec in zip(queries, qvecs, strict=True):
-            sq = bm25.embed_query(query.text)
+            own = bm25.embed_query(query.text)
+            sq = expand_query(expander, query.text, own).sparse or own
+            if len(sq.indices) > len(own.indices):
+                expanded += 1
+                added_found += len((set(sq.indices) - set(own.indices)) & vocabulary)
             calls = {
                 "dense": {"dense": qvec.tolist()},
                 "sparse": {"sparse": sq},
@@ -104,6 +114,7 @@ def run_variant(variant: str, avg_len: float, sweep: bool) -> dict[str, Any]:
         "embed_seconds": units.seconds,
         "bm25_seconds": round(sparse_seconds, 2),
         "write_seconds": round(write_seconds, 2),
+        "thesaurus": {"expanded_queries": expanded, "added_terms_in_corpus": added_found} if thesaurus else None,
         "modes": {},
     }
     for name, per_query in lists.items():
@@ -140,13 +151,16 @@ def main() -> None:
     parser.add_argument("--variant", action="append", choices=["doc", "chunks"])
     parser.add_argument("--avg-len", type=float, default=256.0, help="BM25 length normalisation constant")
     parser.add_argument("--sweep", action="store_true", help="also sweep fusion settings offline")
+    parser.add_argument("--thesaurus", action="store_true", help="expand BM25 queries with the domain thesaurus")
     args = parser.parse_args()
-    report = [run_variant(v, args.avg_len, args.sweep) for v in args.variant or ["doc"]]
+    report = [run_variant(v, args.avg_len, args.sweep, args.thesaurus) for v in args.variant or ["doc"]]
     print(f"{'variant':<8} {'mode':<12} {'nDCG@10':>8} {'R@100':>7} {'p50 ms':>7}")
     for result in report:
         for mode, row in result["modes"].items():
             scores = f"{row['ndcg@10']:>8.4f} {row['recall@100']:>7.4f} {row['p50_ms']:>7.2f}"
             print(f"{result['variant']:<8} {mode:<12} {scores}")
+        if result["thesaurus"]:
+            print(f"{result['variant']:<8} thesaurus: {result['thesaurus']}")
         for row in result.get("sweep", [])[:12]:
             print(f"{result['variant']:<8}   {row['fusion']:<34} {row['ndcg@10']:.4f}")
     out = CACHE.parent / "out"

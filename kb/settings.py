@@ -96,6 +96,18 @@ class Settings(BaseSettings):
         description="Relevance floor, words: a result holding this share of the query's terms (or synonyms) is a "
         "strong match; needed where the dense model cannot read the query (Hindi).",
     )
+    thesaurus_file: Path | None = Field(
+        default=None,
+        description="Domain thesaurus (YAML groups of equivalent terms) for BM25 query expansion; default: the "
+        "shipped content/thesaurus.yaml.",
+    )
+    thesaurus_weight: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Weight of a thesaurus synonym in the BM25 query (the searcher's own words: 1); 0 turns query "
+        "expansion off.",
+    )
     max_upload_bytes: int = Field(
         default=25 * 1024 * 1024, ge=1, description="Largest file accepted (bytes); refused while it streams in."
     )

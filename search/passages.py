@@ -140,6 +140,9 @@ class RetrieveResponse(BaseModel):
     reason: str | None = Field(
         default=None, description="Why there are no passages (nothing matched well enough); null otherwise."
     )
+    also_searched: list[str] = Field(
+        default_factory=list, description="Synonyms from the domain thesaurus the query was expanded with (BM25)."
+    )
 
 
 class TokenCounter:
@@ -258,6 +261,7 @@ class PassageRetriever:
                 max_tokens=request.max_tokens,
                 no_good_match=True,
                 reason=NO_GOOD_MATCH,
+                also_searched=list(run.also_searched),
             )
         blocks: list[str] = []
         passages: list[RetrievedPassage] = []
@@ -312,6 +316,7 @@ class PassageRetriever:
             total_tokens=total,
             max_tokens=request.max_tokens,
             no_good_match=weak,
+            also_searched=list(run.also_searched),
         )
 
     def _fit(self, context: str, passages: list[RetrievedPassage], max_tokens: int) -> tuple[str, int]:

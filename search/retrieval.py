@@ -39,7 +39,9 @@ from search.schemas import (
     document_url,
 )
 from search.snippets import find_highlights, make_snippet, query_terms
+from search.thesaurus import expand_query, make_expander, phrase_words
 
+Phrases = Sequence[Sequence[str]]  # the thesaurus's synonyms as word lists, for highlighting
 CANDIDATE_CHUNKS = 100  # fused chunk hits considered per query before grouping
 PASSAGES_PER_DOCUMENT = 3
 OTHER_STATE_BONUS = 0.05  # cosine added to a similar practice of another state (see Searcher.similar)
@@ -101,6 +103,7 @@ class Searcher:
         self.adoptions = adoptions
         self.text_embedder = make_text_embedder(settings)
         self.bm25 = Bm25Encoder()
+        self.expander = make_expander(settings.thesaurus_file, self.bm25, weight=settings.thesaurus_weight)
         pool = QueryPool(settings.query_threads, torch_threads=settings.torch_threads)  # a core per query
         self.query_cache = QueryVectorCache(settings.dense_model_name, pool=pool)  # paging, repeats
         self.retriever = make_retriever(settings, store)
@@ -149,6 +152,7 @@ class Searcher:
         hits, run = self.run_query(text, request.filters, mode=request.mode, restrict=restrict)
         groups = self.rank(hits)
         terms = query_terms(text)
+        phrases = phrase_words(run.also_searched)  # the thesaurus's synonyms are highlighted too
         strong = [self.is_strong(e) for e in self.judge(groups, run)]
         page = range(request.offset, min(len(groups), request.offset + request.top_k))
         response = SearchResponse(
@@ -156,8 +160,11 @@ class Searcher:
             total=len(groups),
             strong_total=sum(strong),
             no_good_match=not any(strong),
-            results=[self._result(groups[i], terms, match="strong" if strong[i] else "weak") for i in page],
+            results=[
+                self._result(groups[i], terms, match="strong" if strong[i] else "weak", phrases=phrases) for i in page
+            ],
             facets=self._facets(groups),
+            also_searched=list(run.also_searched),
         )
         response.run = run
         return response
@@ -210,9 +217,10 @@ class Searcher:
         restrict: dict[str, Any] | None = None,
     ) -> tuple[list[ScoredChunk], QueryRun]:
         """:meth:`candidates` and the :class:`QueryRun` (vectors, concepts) that produced them."""
-        own = self.sparse_query(text)
-        concepts = tuple(frozenset([i]) for i in own.indices) if own else ()
-        sparse = own if mode in ("hybrid", "sparse") else None
+        expansion = expand_query(self.expander, text, self.sparse_query(text))
+        concepts = expansion.concepts  # a query word counts as found where one of its synonyms is
+        sparse = expansion.sparse if mode in ("hybrid", "sparse") else None
+        also = expansion.also_searched if sparse is not None else ()
         english_only = not self.settings.dense_model_is_multilingual
         reads = not english_only or mostly_latin(text)
         if mode == "hybrid" and sparse is not None and not reads:
@@ -221,9 +229,9 @@ class Searcher:
             # (multilingual-e5-small reads Hindi: with it the query is fused as usual.)
             hits = self.query_vectors(None, sparse, filters, limit, restrict=restrict)
             if hits:
-                return hits, QueryRun(dense=None, sparse=sparse, concepts=concepts)
+                return hits, QueryRun(dense=None, sparse=sparse, concepts=concepts, also_searched=also)
         dense = self.embed_query(text) if mode in ("hybrid", "dense") else None
-        run = QueryRun(dense=dense, sparse=sparse, concepts=concepts, dense_reads_query=reads)
+        run = QueryRun(dense=dense, sparse=sparse, concepts=concepts, also_searched=also, dense_reads_query=reads)
         return self.query_vectors(dense, sparse, filters, limit, restrict=restrict), run
 
     def query_vectors(
@@ -351,10 +359,12 @@ class Searcher:
             groups.setdefault(doc_id, _Group()).hits.append(hit)
         return sorted(groups.values(), key=lambda g: g.score, reverse=True)
 
-    def _result(self, group: _Group, terms: list[str], *, match: Literal["strong", "weak"] = "strong") -> SearchResult:
+    def _result(
+        self, group: _Group, terms: list[str], *, match: Literal["strong", "weak"] = "strong", phrases: Phrases = ()
+    ) -> SearchResult:
         best = group.hits[0].document
         meta = best.meta
-        snippet, highlights = make_snippet(best.content or "", terms)
+        snippet, highlights = make_snippet(best.content or "", terms, phrases=phrases)
         passages = [
             Passage(
                 text=hit.document.content or "",
@@ -363,7 +373,7 @@ class Searcher:
                 page=hit.document.meta.get("page"),
                 score=round(hit.score, 6),
                 chunk_index=int(hit.document.meta.get("chunk_index") or 0),
-                highlights=find_highlights(hit.document.content or "", terms),
+                highlights=find_highlights(hit.document.content or "", terms, phrases),
             )
             for hit in group.hits[:PASSAGES_PER_DOCUMENT]
         ]

@@ -25,10 +25,11 @@ INSTRUCTIONS = (
 
 def render_passages(result: RetrieveResponse) -> str:
     """The numbered ``context`` and the ids behind the numbers (to read on with get_document)."""
+    also = f"\n\nAlso searched (synonyms): {', '.join(result.also_searched)}" if result.also_searched else ""
     if not result.passages:
-        return f"No passages found for {result.query!r}. Try other words, a broader question or fewer filters."
+        return f"No passages found for {result.query!r}. Try other words, a broader question or fewer filters.{also}"
     ids = "; ".join(f"[{p.rank}] {p.citation.document_id}" for p in result.passages)
-    return f"{result.context}\n\nDocument ids (for get_document / find_similar_practices): {ids}"
+    return f"{result.context}\n\nDocument ids (for get_document / find_similar_practices): {ids}{also}"
 
 
 def render_document(doc: DocumentResult) -> str:

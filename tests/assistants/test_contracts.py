@@ -131,6 +131,9 @@ ADDED.update(
                               "description": "True when no document passes the relevance floor.", "default": False},
             "reason": {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "Reason",
                        "description": "Why there are no passages (nothing matched well enough); null otherwise."},
+            # the domain thesaurus (issue 15 item 2): what the query was expanded with
+            "also_searched": {"items": {"type": "string"}, "type": "array", "title": "Also Searched",
+                              "description": "Synonyms from the domain thesaurus the query was expanded with (BM25)."},
         })],
     }
 )  # fmt: skip
@@ -148,7 +151,8 @@ def _with_added(name: str, schema: dict[str, Any], *, defaults: bool = False) ->
     for prop, value in schema["properties"].items():
         properties[prop] = value
         added = anchors.get(prop, {})
-        properties.update({k: {"default": None, **v} if defaults else v for k, v in added.items()})
+        # a list field (default_factory) states no default in the schema; the others default to null
+        properties.update({k: {"default": None, **v} if defaults and "items" not in v else v for k, v in added.items()})
     return {**schema, "properties": properties}
 
 

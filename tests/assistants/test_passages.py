@@ -15,6 +15,7 @@ from kb.errors import QueryError
 from kb.settings import Settings
 from kb.store import ScoredChunk
 from search.passages import ELLIPSIS, PassageRetriever, RetrieveRequest, TokenCounter, header
+from search.retrieval import QueryRun
 from search.schemas import SearchFilters
 
 LONG = " ".join(f"Sentence {i} explains how the district office resolved grievance number {i}." for i in range(150))
@@ -53,8 +54,8 @@ class FakeSearcher:
         self.asked.append(filters)
         return self.hits
 
-    def run_query(self, text: str, filters: SearchFilters, **_: Any) -> tuple[list[ScoredChunk], None]:
-        return self.candidates(text, filters), None
+    def run_query(self, text: str, filters: SearchFilters, **_: Any) -> tuple[list[ScoredChunk], QueryRun]:
+        return self.candidates(text, filters), QueryRun(dense=None, sparse=None)
 
     def nothing_strong(self, hits: list[ScoredChunk], run: None) -> bool:
         return False  # these tests are about budgets and duplicates: every hit counts as a match

@@ -30,15 +30,28 @@ def _sentences(content: Path) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+", re.sub(r"[#*|>`-]+", " ", text)) if len(s.split()) > 5]
 
 
-def build_synthetic_kb(kb_dir: Path, chunks: int, *, content: Path = Path("content"), seed: int = 7) -> None:
-    """Write ``chunks`` points (``chunks / 10`` documents) into a fresh embedded store at ``kb_dir``."""
+def build_synthetic_kb(
+    kb_dir: Path,
+    chunks: int,
+    *,
+    content: Path = Path("content"),
+    seed: int = 7,
+    vectors: np.ndarray | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Write ``chunks`` points (``chunks / 10`` documents) into a fresh embedded store at ``kb_dir``.
+
+    ``vectors`` (``[chunks, 384]``, unit length) replace the random ones (bench.scale passes vectors
+    shaped like real embeddings); ``settings`` replace the defaults (e.g. indexing off while writing).
+    """
     rng = random.Random(seed)
-    vectors = np.random.default_rng(seed).standard_normal((chunks, 384)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    if vectors is None:
+        vectors = np.random.default_rng(seed).standard_normal((chunks, 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     sentences = _sentences(content)
     bm25 = Bm25Encoder()
     sectors, types = [s.value for s in Sector], [t.value for t in DocType]
-    with open_store(Settings(kb_dir=kb_dir), dense_dim=384) as store:
+    with open_store(settings or Settings(kb_dir=kb_dir), dense_dim=384) as store:
         batch: list[Document] = []
         for i in range(chunks):
             doc = i // CHUNKS_PER_DOCUMENT

@@ -59,6 +59,8 @@ def search(
     if as_json:
         emit_json(response.model_dump(mode="json"))
         return
+    if response.also_searched:  # the domain thesaurus's synonyms (search/thesaurus.py)
+        click.echo(f"Also searched: {', '.join(response.also_searched)}")
     if not response.results:
         click.echo("No results." + (" Try removing some filters." if not filters.is_empty() else ""))
     for rank, result in enumerate(response.results, 1):

@@ -91,6 +91,14 @@ def test_the_web_page_says_what_was_also_searched(client: TestClient) -> None:
     assert 'class="also-searched"' not in nothing  # no term of the thesaurus: nothing claimed
 
 
+def test_kb_search_says_what_was_also_searched(land_kb: Path) -> None:
+    result = run_cli("search", QUERY, "--mode", "sparse", "--kb-dir", str(land_kb.parent / "kb-copy"))
+    assert result.exit_code == 0, result.output
+    first, second = result.output.splitlines()[:2]
+    assert first.startswith("Also searched: mutation, ") and "dakhil-kharij" in first, first
+    assert second.startswith("1. Sewa desks for mutation of land records"), result.output
+
+
 def test_without_the_thesaurus_the_case_study_is_not_first(land_kb: Path) -> None:
     off = Settings(kb_dir=land_kb.parent / "kb-copy", thesaurus_weight=0)
     with TestClient(create_app(off)) as plain:

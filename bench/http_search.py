@@ -1,7 +1,7 @@
 """HTTP search throughput and latency beside in-process search, interleaved, for server variants.
 
     .venv/bin/python -m bench.http_search [--chunks 10000] [--rounds 5] [--seconds 5] [--clients 1 2 4]
-        [--variant torch-unbounded:KB_QUERY_THREADS=64] [--variant torch-pool:] [--variant onnx:KB_QUERY_ENCODER=onnx]
+        [--variant before:KB_QUERY_ENCODER=torch,KB_QUERY_THREADS=64] [--variant now:] [--variant NAME:KB_X=V,...]
 
 One synthetic KB (``bench/synthetic.py``) is copied once per variant and each variant gets its own
 ``kb serve`` (a variant is ``NAME:KB_X=V,KB_Y=W``, the server's extra environment). Then, in every
@@ -243,7 +243,11 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk (the bench needs its error and latency report)")
-    variants = args.variant or [parse_variant("torch-unbounded:KB_QUERY_THREADS=64"), parse_variant("torch-pool:")]
+    # before issue 16: torch, every request thread embedding at once; now: the defaults (ONNX, the pool)
+    variants = args.variant or [
+        parse_variant("before:KB_QUERY_ENCODER=torch,KB_QUERY_THREADS=64"),
+        parse_variant("now:"),
+    ]
     os.environ.update(BASE_ENV)
     from kb.embedding import configure_offline_runtime
     from kb.settings import Settings

@@ -56,10 +56,11 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(default=32, ge=1, le=512, description="Chunks embedded per model call.")
     torch_threads: int = Field(default=0, ge=0, description="0 leaves torch's own choice.")
     query_encoder: Literal["torch", "onnx", "onnx-int8"] = Field(
-        default="torch",
-        description="How MiniLM embeds queries: `torch` (sentence-transformers), `onnx` (the same weights exported "
-        "once to ONNX Runtime: same vectors, faster) or `onnx-int8` (quantised: fastest, slightly lower SciFact "
-        "nDCG; docs/benchmarks.md). Documents are always embedded with torch.",
+        default="onnx",
+        description="How MiniLM embeds queries: `onnx` (the packaged weights exported once to ONNX Runtime: the "
+        "same vectors and SciFact nDCG as torch, about twice as fast), `torch` (sentence-transformers) or "
+        "`onnx-int8` (quantised: faster again, SciFact hybrid nDCG@10 -0.004; docs/benchmarks.md). Documents are "
+        "always embedded with torch.",
     )
     encoder_cache: Path | None = Field(
         default=None,

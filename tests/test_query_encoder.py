@@ -34,7 +34,7 @@ def encoder_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_fp32_export_gives_the_vectors_torch_gives(encoder_cache: Path) -> None:
-    torch_embedder = make_text_embedder(Settings())
+    torch_embedder = make_text_embedder(Settings(query_encoder="torch"))
     onnx_embedder = make_text_embedder(Settings(query_encoder="onnx", encoder_cache=encoder_cache))
     assert isinstance(onnx_embedder, OnnxTextEmbedder)
     for text in TEXTS:
@@ -61,7 +61,8 @@ def test_int8_is_close_but_not_equal_and_exports_are_made_once(encoder_cache: Pa
     assert {p: p.stat().st_mtime_ns for p in encoder_cache.iterdir()} == made  # reused, not exported again
 
 
-def test_an_unknown_encoder_is_refused_by_the_settings() -> None:
+def test_onnx_is_the_default_and_an_unknown_encoder_is_refused_by_the_settings() -> None:
+    assert isinstance(make_text_embedder(Settings()), OnnxTextEmbedder)  # nothing loaded until warm_up
     with pytest.raises(ValueError, match="query_encoder"):
         Settings(query_encoder="tensorrt")  # type: ignore[arg-type]
 

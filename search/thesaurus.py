@@ -39,6 +39,7 @@ GROUP_KEYS = {"id", "note", "terms", "query_only"}
 # so its IDF is high and at full weight a Hindi page outranked the English answer), and a term of
 # several words shares its weight among them (a phrase is one synonym; BM25 matches its words apart).
 CROSS_SCRIPT = 0.5
+WORD_CACHE = 50_000  # words whose term ids an expander remembers (queries repeat their words)
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ class Expander:
         self.thesaurus = thesaurus
         self.encoder = encoder
         self.weight = weight
+        self._words: dict[str, tuple[int, ...]] = {}  # a word's term ids (a dict: safe across threads)
         # per group: (term, its term-id sequence, added when the group fires?)
         self._groups = [
             (
@@ -195,7 +197,12 @@ class Expander:
         """BM25 term ids of ``text``'s words in order (stop-words dropped), as the index sees them."""
         ids: list[int] = []
         for word in WORD.findall(text):
-            ids.extend(sorted(self.encoder.embed_query(word).indices))
+            known = self._words.get(word)
+            if known is None:
+                if len(self._words) >= WORD_CACHE:
+                    self._words.clear()
+                known = self._words[word] = tuple(sorted(self.encoder.embed_query(word).indices))
+            ids.extend(known)
         return tuple(ids)
 
     def expand(self, text: str, own: SparseVector | None) -> Expansion:
@@ -204,13 +211,16 @@ class Expander:
         if self.weight <= 0 or own is None:
             return Expansion(sparse=own, concepts=tuple(concepts))
         sequence = self.token_ids(text)
+        positions: dict[int, list[int]] = {}
+        for at, token in enumerate(sequence):
+            positions.setdefault(token, []).append(at)
         indian_query = is_indian(text)
         weights = dict(zip(own.indices, own.values, strict=True))
         added: dict[int, float] = {}
         shown: list[str] = []
         synonyms_of: dict[int, set[int]] = {}
         for _group, terms in self._groups:
-            hits = [ids for _, ids, _ in terms if ids and _find(sequence, ids)]
+            hits = [ids for _, ids, _ in terms if ids and _occurs(sequence, positions, ids)]
             if not hits:
                 continue
             covered = {i for ids in hits for i in ids}
@@ -237,9 +247,9 @@ class Expander:
         )
 
 
-def _find(sequence: Sequence[int], phrase: Sequence[int]) -> bool:
-    n = len(phrase)
-    return any(tuple(sequence[i : i + n]) == tuple(phrase) for i in range(len(sequence) - n + 1))
+def _occurs(sequence: tuple[int, ...], positions: dict[int, list[int]], phrase: tuple[int, ...]) -> bool:
+    """Whether ``phrase`` appears in ``sequence``, looked up from where its first id occurs."""
+    return any(sequence[at : at + len(phrase)] == phrase for at in positions.get(phrase[0], ()))
 
 
 def expand_query(expander: Expander | None, text: str, own: SparseVector | None) -> Expansion:

@@ -217,8 +217,21 @@ def rss_probe(kb_dir: str, variant: str) -> None:
     status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
     mb = {k: int(status[k].split()[0]) / 1024 for k in ("VmRSS", "RssAnon", "RssFile")}
     mb["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    mb["index_mapped"] = _mapped_rss(Path(kb_dir).resolve())
     store.close()
     print(json.dumps(mb))
+
+
+def _mapped_rss(folder: Path) -> float:
+    """MB of this process's resident pages mapped from files under ``folder`` (the index's share of RssFile)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if fields and "-" in fields[0] and len(fields) >= 5:  # a mapping's header line
+            inside = len(fields) >= 6 and fields[5].startswith(str(folder))
+        elif inside and fields and fields[0] == "Rss:":
+            total += int(fields[1])
+    return total / 1024
 
 
 def rss(kb_dir: Path, variant: str) -> dict[str, float]:
@@ -275,13 +288,17 @@ def run_size(size: int, args: argparse.Namespace, base: np.ndarray | None, queri
         print(f"| {kind} | " + " | ".join(cells) + " |")
     empty = memory["empty"]
     print(f"\nRSS of a process with an empty store: {empty['VmRSS']:.0f} MB ({empty['RssAnon']:.0f} MB anonymous)")
-    print("| variant | segments | unindexed | disk MB | RSS MB | anon MB | file-backed MB | RSS over empty MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| variant | segments | unindexed | disk MB | RSS MB | anon MB | file-backed MB | RSS over empty MB "
+        "| index files resident MB | anon over empty MB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for variant in VARIANTS:
         info, mem = built[f"{variant}_info"], memory[variant]
         print(
             f"| {variant} | {info['segments']} | {info['unindexed_vectors']} | {built[f'{variant}_disk_mb']:.0f} | "
-            f"{mem['VmRSS']:.0f} | {mem['RssAnon']:.0f} | {mem['RssFile']:.0f} | {mem['VmRSS'] - empty['VmRSS']:.0f} |"
+            f"{mem['VmRSS']:.0f} | {mem['RssAnon']:.0f} | {mem['RssFile']:.0f} | {mem['VmRSS'] - empty['VmRSS']:.0f} "
+            f"| {mem['index_mapped']:.0f} | {mem['RssAnon'] - empty['RssAnon']:.0f} |"
         )
     sys.stdout.flush()
 

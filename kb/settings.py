@@ -46,6 +46,25 @@ class Settings(BaseSettings):
     qdrant_collection: str = Field(default="practices", description="Collection name on the Qdrant server.")
     qdrant_shards: int = Field(default=1, ge=1, description="Shards of a new server collection.")
     qdrant_replicas: int = Field(default=1, ge=1, description="Replicas of each shard on a Qdrant cluster.")
+    indexing_threshold_kb: int = Field(
+        default=10_000,
+        ge=0,
+        description="Vector data (KB) beyond which the store builds HNSW indexes, in the background (Qdrant's "
+        "indexing_threshold: 10,000 KB is about 6,500 384-d vectors; 0 never builds them; see `kb optimize`).",
+    )
+    hnsw_ef: int = Field(
+        default=128,
+        ge=1,
+        le=10_000,
+        description="HNSW search breadth (at least the number of hits asked for): 128 finds 99 % of the exact "
+        "top 10 (docs/benchmarks.md, Scale); higher finds more, slower.",
+    )
+    quantization: Literal["none", "int8"] = Field(
+        default="int8",
+        description="`int8`: HNSW searches scalar-quantised dense vectors held in RAM and rescores with the "
+        "float32 originals kept on disk (SciFact nDCG@10 unchanged, a quarter of the vectors' RAM); "
+        "`none`: float32 only. Applies at the next HNSW build.",
+    )
 
     dense_model: Literal["minilm", "multilingual-e5-small"] = Field(
         default="minilm",

@@ -15,6 +15,7 @@ from kb.store.base import PAYLOAD_INDEXES, ChunkStore, ScoredChunk, point_id
 from kb.store.bm25 import Bm25Encoder
 from kb.store.edge import EdgeStore
 from kb.store.filters import InvalidFilterError
+from kb.store.indexing import IndexParams
 
 if TYPE_CHECKING:
     from kb.store.server import ServerStore
@@ -51,8 +52,11 @@ def open_store(settings: Settings, *, dense_dim: int = 384) -> ChunkStore:
             shards=settings.qdrant_shards,
             replicas=settings.qdrant_replicas,
             dense_dim=dense_dim,
+            index=IndexParams.from_settings(settings),
         )
-    return EdgeStore(settings.index_dir, dense_dim=dense_dim, kb_dir=settings.kb_dir)
+    return EdgeStore(
+        settings.index_dir, dense_dim=dense_dim, kb_dir=settings.kb_dir, index=IndexParams.from_settings(settings)
+    )
 
 
 @lru_cache(maxsize=1)

@@ -306,6 +306,11 @@ class ChunkStore(ABC):
     def optimize(self) -> None:
         """Build indexes (Edge: HNSW and segment merges); slow, run it off the request path."""
 
+    def index_if_needed(self, *, wait: bool = False) -> bool:
+        """Start building HNSW in the background if the unindexed vectors pass the threshold; whether
+        a build runs (``wait``: blocks until it is in place). A Qdrant server's optimizers do this."""
+        return False
+
     @abstractmethod
     def flush(self) -> None:
         """Persist pending writes."""

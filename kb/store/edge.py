@@ -39,6 +39,14 @@ from kb.store.base import (
 )
 from kb.store.filters import Condition
 from kb.store.filters_edge import to_edge_filter
+from kb.store.indexing import (
+    EdgeIndexing,
+    IndexParams,
+    edge_config_extras,
+    edge_search_params,
+    edge_vector_memory,
+    recover_swap,
+)
 
 LOCKED_MESSAGE = (
     "The knowledge base at {kb_dir} is in use by another process (is `kb serve` running?). "
@@ -53,7 +61,7 @@ _SCHEMA = {
 }
 
 
-class EdgeStore(ChunkStore):
+class EdgeStore(EdgeIndexing, ChunkStore):
     """Chunks in an embedded Qdrant Edge shard; opening it takes the shard's WAL lock until :meth:`close`.
 
     Creates the shard (with its payload indexes) when ``path`` holds none, else loads it and checks
@@ -68,8 +76,10 @@ class EdgeStore(ChunkStore):
         dense_dim: int = 384,
         return_embedding: bool = False,
         kb_dir: str | Path | None = None,
+        index: IndexParams | None = None,
     ) -> None:
         self.path = Path(path)
+        self._init_indexing(index or IndexParams())  # HNSW, quantisation, background builds (indexing.py)
         self.dense_dim = dense_dim
         self.return_embedding = return_embedding
         self.kb_dir = Path(kb_dir) if kb_dir is not None else self.path.parent
@@ -80,11 +90,17 @@ class EdgeStore(ChunkStore):
 
     def _config(self) -> qe.EdgeConfig:
         return qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=self.dense_dim, distance=qe.Distance.Cosine)},
+            vectors={
+                DENSE: qe.EdgeVectorParams(
+                    size=self.dense_dim, distance=qe.Distance.Cosine, **edge_vector_memory(self.index)
+                )
+            },
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+            **edge_config_extras(self.index),
         )
 
     def _open(self) -> qe.EdgeShard:
+        recover_swap(self.path)  # a crash during a background HNSW swap leaves a complete shard behind
         config_file = self.path / "edge_config.json"
         if config_file.exists():
             found = _stored_dense_dim(config_file)
@@ -115,7 +131,7 @@ class EdgeStore(ChunkStore):
             existing = set(shard.info().payload_schema)
             for key, kind in PAYLOAD_INDEXES.items():
                 if key not in existing:
-                    shard.update(qe.UpdateOperation.create_field_index(key, _SCHEMA[kind]))
+                    shard.update(qe.UpdateOperation.create_field_index(key, _SCHEMA[kind]))  # before any build
 
     @property
     def shard(self) -> qe.EdgeShard:
@@ -125,8 +141,13 @@ class EdgeStore(ChunkStore):
         return self._shard
 
     def optimize(self) -> None:
-        """Merge segments and build HNSW indexes (minutes at 100k points: keep it off the request path)."""
-        with self._translate():
+        """Merge segments and build HNSW indexes now, in this thread (``kb optimize``, ``kb reindex``).
+
+        Minutes at 100k points, and Edge holds the GIL throughout: a serving process builds in the
+        background instead (:meth:`index_if_needed`). Writes wait; a background build is cancelled.
+        """
+        self._stop_build()
+        with self._write_mutex, self._translate():
             self.shard.optimize()
 
     def flush(self) -> None:
@@ -138,6 +159,7 @@ class EdgeStore(ChunkStore):
         """Flush and release the WAL lock so another process can open the knowledge base."""
         if self._shard is None:
             return
+        self._stop_build()
         shard, self._shard = self._shard, None
         with self._translate():
             shard.flush()
@@ -154,6 +176,7 @@ class EdgeStore(ChunkStore):
             "indexed_vectors": shard_info.indexed_vectors_count,
             "segments": shard_info.segments_count,
             "dense_dim": self.dense_dim,
+            **self.indexing_status(),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -173,9 +196,12 @@ class EdgeStore(ChunkStore):
 
     @contextmanager
     def _translate(self) -> Iterator[None]:
-        """Turn Edge's plain ``Exception`` into our errors; our own errors and bugs pass through."""
+        """Turn Edge's plain ``Exception`` into our errors; our own errors and bugs pass through.
+
+        Holds a read lock too, so a background build's swap never closes the shard under a search."""
         try:
-            yield
+            with self._rw.read():
+                yield
         except (KBError, FilterError, TypeError, AttributeError, KeyError):
             raise
         except Exception as exc:
@@ -193,8 +219,7 @@ class EdgeStore(ChunkStore):
 
     def _upsert(self, points: list[PointData]) -> None:
         edge_points = [qe.Point(p.id, _edge_vectors(p), p.payload) for p in points]
-        with self._translate():
-            self.shard.update(qe.UpdateOperation.upsert_points(edge_points))
+        self._apply(qe.UpdateOperation.upsert_points(edge_points), points=len(edge_points))
 
     def _existing_ids(self, point_ids: list[str]) -> set[str]:
         with self._translate():
@@ -226,18 +251,15 @@ class EdgeStore(ChunkStore):
             return self.shard.count(qe.CountRequest(exact=True, filter=to_edge_filter(condition)))
 
     def _delete_points(self, point_ids: list[str]) -> None:
-        with self._translate():
-            self.shard.update(qe.UpdateOperation.delete_points(list(point_ids)))
+        self._apply(qe.UpdateOperation.delete_points(list(point_ids)))
 
     def _delete_where(self, condition: Condition) -> None:
         edge_filter = to_edge_filter(condition) or qe.Filter()
-        with self._translate():
-            self.shard.update(qe.UpdateOperation.delete_points_by_filter(edge_filter))
+        self._apply(qe.UpdateOperation.delete_points_by_filter(edge_filter))
 
     def _set_meta_where(self, condition: Condition, meta: dict[str, Any]) -> None:
         edge_filter = to_edge_filter(condition) or qe.Filter()
-        with self._translate():
-            self.shard.update(qe.UpdateOperation.set_payload_by_filter(edge_filter, meta, key="meta"))
+        self._apply(qe.UpdateOperation.set_payload_by_filter(edge_filter, meta, key="meta"))
 
     def _query(self, plan: QueryPlan, condition: Condition | None) -> list[Hit]:
         edge_filter = to_edge_filter(condition)
@@ -246,9 +268,15 @@ class EdgeStore(ChunkStore):
             queries.append(qe.Query.Nearest([float(x) for x in plan.dense], using=DENSE))
         if plan.sparse is not None:
             queries.append(qe.Query.Nearest(qe.SparseVector(plan.sparse.indices, plan.sparse.values), using=SPARSE))
+        params = edge_search_params(self.index)  # hnsw_ef, rescoring; sparse searches ignore them
         if len(queries) == 1:
             request = qe.QueryRequest(
-                limit=plan.limit, query=queries[0], filter=edge_filter, with_payload=True, with_vector=plan.with_vectors
+                limit=plan.limit,
+                query=queries[0],
+                filter=edge_filter,
+                with_payload=True,
+                with_vector=plan.with_vectors,
+                params=params,
             )
         else:
             # The stub declares Rrf/Dbsf as classes nested in Fusion, not as Fusion values.
@@ -259,7 +287,9 @@ class EdgeStore(ChunkStore):
             )
             request = qe.QueryRequest(
                 limit=plan.limit,
-                prefetches=[qe.Prefetch(limit=plan.prefetch_limit, query=q, filter=edge_filter) for q in queries],
+                prefetches=[
+                    qe.Prefetch(limit=plan.prefetch_limit, query=q, filter=edge_filter, params=params) for q in queries
+                ],
                 query=fused,
                 filter=edge_filter,
                 with_payload=True,

@@ -60,8 +60,8 @@ class IndexParams:
     """How dense vectors are indexed and searched, the same on Edge and on a Qdrant server."""
 
     indexing_threshold_kb: int = 10_000
-    hnsw_ef: int = 64
-    quantization: bool = False
+    hnsw_ef: int = 128
+    quantization: bool = True
     m: int = HNSW_M
     ef_construct: int = HNSW_EF_CONSTRUCT
 
@@ -262,7 +262,7 @@ class EdgeIndexing:
     path: Path
     index: IndexParams
     dense_dim: int
-    dense_names: tuple[str, ...]
+    dense_names: tuple[str, ...] = ("dense",)  # the dense vectors the shard declares (EdgeStore sets them)
     _shard: qe.EdgeShard | None
     _rw: RWLock
     _write_mutex: threading.Lock

@@ -46,6 +46,8 @@ from kb.store.filters import (
     Range,
     as_list,
 )
+from kb.store.indexing import IndexParams
+from kb.store.server_index import server_collection_config, server_search_params, server_vector_on_disk
 
 _SCHEMA = {
     "keyword": qm.PayloadSchemaType.KEYWORD,
@@ -74,6 +76,7 @@ class ServerStore(ChunkStore):
         return_embedding: bool = False,
         timeout: int = 30,
         client: QdrantClient | None = None,
+        index: IndexParams | None = None,
     ) -> None:
         if client is None and not url:
             raise ValueError("ServerStore needs a Qdrant url (or a QdrantClient).")
@@ -83,6 +86,7 @@ class ServerStore(ChunkStore):
         self.shards = shards
         self.replicas = replicas
         self.dense_dim = dense_dim
+        self.index = index or IndexParams()  # HNSW, quantisation (kb.store.server_index)
         self.return_embedding = return_embedding
         self.timeout = timeout
         self._closed = False
@@ -134,10 +138,15 @@ class ServerStore(ChunkStore):
     def _create_physical(self, name: str) -> None:
         self.client.create_collection(
             name,
-            vectors_config={DENSE: qm.VectorParams(size=self.dense_dim, distance=qm.Distance.COSINE)},
+            vectors_config={
+                DENSE: qm.VectorParams(
+                    size=self.dense_dim, distance=qm.Distance.COSINE, on_disk=server_vector_on_disk(self.index)
+                )
+            },
             sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
             shard_number=self.shards,
             replication_factor=self.replicas,
+            **server_collection_config(self.index),
         )
 
     def _alias_target(self) -> str | None:
@@ -170,6 +179,7 @@ class ServerStore(ChunkStore):
             return_embedding=self.return_embedding,
             timeout=self.timeout,
             client=self.client,
+            index=self.index,
         )
 
     def switch_alias(self, target: str) -> str | None:
@@ -230,6 +240,10 @@ class ServerStore(ChunkStore):
             "indexed_vectors": info.indexed_vectors_count or 0,
             "segments": info.segments_count,
             "dense_dim": self.dense_dim,
+            "dense_vectors_total": (total := (info.points_count or 0) * len(getattr(self, "dense_names", (DENSE,)))),
+            "unindexed_vectors": max(total - (info.indexed_vectors_count or 0), 0),
+            "index_building": info.status == qm.CollectionStatus.YELLOW,  # the server's optimizers at work
+            **self.index.summary(),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -323,6 +337,7 @@ class ServerStore(ChunkStore):
             queries.append(([float(x) for x in plan.dense], DENSE))
         if plan.sparse is not None:
             queries.append((qm.SparseVector(indices=plan.sparse.indices, values=plan.sparse.values), SPARSE))
+        params = server_search_params(self.index, self.client)  # hnsw_ef, rescoring; sparse ignores them
         with self._translate():
             if len(queries) == 1:
                 response = self.client.query_points(
@@ -333,6 +348,7 @@ class ServerStore(ChunkStore):
                     limit=plan.limit,
                     with_payload=True,
                     with_vectors=plan.with_vectors,
+                    search_params=params,
                 )
             else:
                 fused: qm.RrfQuery | qm.FusionQuery = (
@@ -341,7 +357,7 @@ class ServerStore(ChunkStore):
                     else qm.FusionQuery(fusion=qm.Fusion.DBSF)
                 )
                 prefetch = [
-                    qm.Prefetch(query=q, using=using, filter=server_filter, limit=plan.prefetch_limit)
+                    qm.Prefetch(query=q, using=using, filter=server_filter, limit=plan.prefetch_limit, params=params)
                     for q, using in queries
                 ]
                 response = self.client.query_points(
@@ -352,6 +368,7 @@ class ServerStore(ChunkStore):
                     limit=plan.limit,
                     with_payload=True,
                     with_vectors=plan.with_vectors,
+                    search_params=params,
                 )
         return [make_hit(p.id, p.payload, p.vector, p.score) for p in response.points]
 

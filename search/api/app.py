@@ -71,6 +71,7 @@ def _open_services(app: FastAPI) -> None:
     state = app.state
     state.jobs = state.webhooks = state.insights = None
     state.store = open_store(settings, dense_dim=DENSE_DIM)
+    state.store.index_if_needed()  # HNSW in the background past the threshold (kb.store.indexing)
     state.catalog = None
     try:
         state.catalog = catalog = Catalog(settings.resolved_catalog_url())

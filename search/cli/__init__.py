@@ -40,6 +40,7 @@ def register_commands(group: click.Group) -> None:
     from search.cli.insights import insights_command
     from search.cli.keys import keys
     from search.cli.mcp import mcp_command
+    from search.cli.optimize import optimize
     from search.cli.query import search, stats
     from search.cli.serve import reindex, serve
     from search.cli.worker import worker
@@ -49,6 +50,7 @@ def register_commands(group: click.Group) -> None:
         validate,
         search,
         stats,
+        optimize,
         check,
         reindex,
         serve,

@@ -63,6 +63,9 @@ def ingest(
                 sys.exit(INTERRUPTED_EXIT)
         if not stop.is_set():
             _load_adoptions(catalog, list(paths), report.failed)
+            if store.index_if_needed():  # past the threshold: HNSW now, not at the first search
+                click.echo("building the vector index (HNSW)...", err=True)
+                store.index_if_needed(wait=True)
     emit_json(report.to_json()) if as_json else _print_report(report.to_json())
     if stop.is_set():
         click.echo(f"interrupted: {tracker.total - tracker.started} files not processed", err=True)

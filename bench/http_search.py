@@ -98,6 +98,9 @@ def parse_wrk(out: str) -> dict[str, float]:
         match = re.search(pattern, out)
         return int(match.group(1)) if match else 0
 
+    if not re.search(r"\d+ requests in", out):  # wrk gave up (e.g. "unable to connect"): no figures at all
+        return {"p50_ms": float("nan"), "p99_ms": float("nan"), "rps": 0.0, "requests": 0, "non_2xx": 0,
+                "socket_errors": 1, "timeouts": 0, "no_report": 1}  # fmt: skip
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     connect, read, write, timeout = (int(g) for g in socket.groups()) if socket else (0, 0, 0, 0)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -109,13 +112,14 @@ def parse_wrk(out: str) -> dict[str, float]:
         "non_2xx": count(r"Non-2xx or 3xx responses: (\d+)"),
         "socket_errors": connect + read + write,
         "timeouts": timeout,
+        "no_report": 0,
     }
 
 
 def run_wrk(base: str, clients: int, seconds: int, script: Path) -> dict[str, float]:
     argv = ["wrk", "-t", str(min(2, clients)), "-c", str(clients), "-d", f"{seconds}s", "--timeout", "10s"]
-    out = subprocess.run([*argv, "--latency", "-s", str(script), base], capture_output=True, text=True, check=True)
-    return parse_wrk(out.stdout)
+    out = subprocess.run([*argv, "--latency", "-s", str(script), base], capture_output=True, text=True)
+    return parse_wrk(out.stdout + out.stderr)  # a failed run is reported as errors, not as a crash
 
 
 def in_process(searcher: Any, clients: int, seconds: float, tag: str) -> dict[str, float]:
@@ -220,10 +224,9 @@ def report(variants: list[Variant], clients: list[int]) -> list[dict[str, Any]]:
                 return [x[key] for x in samples]
 
             ratio = [x["p50_ms"] / x["local_p50_ms"] for x in s]
-            errors = sum(int(x["non_2xx"] + x["socket_errors"] + x["timeouts"]) for x in s)
-            kinds = "; ".join(
-                f"{k} {int(sum(col(k)))}" for k in ("non_2xx", "socket_errors", "timeouts") if sum(col(k))
-            )
+            kinds_counted = ("non_2xx", "socket_errors", "timeouts", "no_report")
+            errors = sum(int(sum(x[k] for k in kinds_counted)) for x in s)
+            kinds = "; ".join(f"{k} {int(sum(col(k)))}" for k in kinds_counted if sum(col(k)))
             print(
                 f"| {v.name} | {n} | {spread(col('rps'))} | {spread(col('p50_ms'))} | {spread(col('p99_ms'))} "
                 f"| {spread(col('local_rps'))} | {spread(col('local_p50_ms'))} | {spread(ratio, 2)} "

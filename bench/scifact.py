@@ -54,9 +54,15 @@ def _score(runs: list[list[str]], queries: list[EvalQuery]) -> dict[str, float]:
 
 def run_variant(variant: str, avg_len: float, sweep: bool, thesaurus: bool = False) -> dict[str, Any]:
     settings = Settings()
-    units: Passages = passages(variant, settings)
+    # KB_DENSE_MODEL=minilm+e5: MiniLM's cached vectors, e5's beside them, three-way modes
+    dual = settings.e5_vector
+    minilm = settings.model_copy(update={"dense_model": "minilm"}) if dual else settings
+    units: Passages = passages(variant, minilm)
     queries = load_queries()
-    qvecs = query_vectors(queries, settings)
+    qvecs = query_vectors(queries, minilm)
+    e5_settings = settings.model_copy(update={"dense_model": "multilingual-e5-small"})
+    e5_dense = passages(variant, e5_settings).dense if dual else None
+    e5_queries = query_vectors(queries, e5_settings) if dual else None
     bm25 = Bm25Encoder(avg_len=avg_len)
     started = time.perf_counter()
     sparse_docs = bm25.embed_documents([f"{t}\n{x}" for t, x in zip(units.titles, units.texts, strict=True)])
@@ -72,11 +78,11 @@ def run_variant(variant: str, avg_len: float, sweep: bool, thesaurus: bool = Fal
                 id=pid,
                 content=text,
                 meta={"document_id": doc_id},
-                embedding=vec.tolist(),
+                embedding=vec.tolist() if e5_dense is None else [*vec.tolist(), *e5_dense[i].tolist()],
                 sparse_embedding=SparseEmbedding(indices=sv.indices, values=sv.values),
             )
-            for pid, doc_id, text, vec, sv in zip(
-                ids, units.doc_ids, units.texts, units.dense, sparse_docs, strict=True
+            for i, (pid, doc_id, text, vec, sv) in enumerate(
+                zip(ids, units.doc_ids, units.texts, units.dense, sparse_docs, strict=True)
             )
         ]
         started = time.perf_counter()
@@ -88,9 +94,10 @@ def run_variant(variant: str, avg_len: float, sweep: bool, thesaurus: bool = Fal
             "hybrid_rrf": [],
             "hybrid_dbsf": [],
             "hybrid_rrf5_w07": [],
+            **({"e5": [], "minilm+e5": [], "hybrid3_rrf": [], "hybrid3_dbsf": []} if dual else {}),
         }
         timings: dict[str, list[float]] = {k: [] for k in lists}
-        for query, qvec in zip(queries, qvecs, strict=True):
+        for qi, (query, qvec) in enumerate(zip(queries, qvecs, strict=True)):
             own = bm25.embed_query(query.text)
             sq = expand_query(expander, query.text, own).sparse or own
             if len(sq.indices) > len(own.indices):
@@ -103,6 +110,12 @@ def run_variant(variant: str, avg_len: float, sweep: bool, thesaurus: bool = Fal
                 "hybrid_dbsf": {"dense": qvec.tolist(), "sparse": sq, "fusion": "dbsf"},
                 "hybrid_rrf5_w07": {"dense": qvec.tolist(), "sparse": sq, "rrf_k": 5, "rrf_weights": (0.7, 1.0)},
             }
+            if e5_queries is not None:
+                e5q = e5_queries[qi].tolist()
+                calls["e5"] = {"e5": e5q}
+                calls["minilm+e5"] = {"dense": qvec.tolist(), "e5": e5q, "fusion": "dbsf"}
+                calls["hybrid3_rrf"] = {"dense": qvec.tolist(), "e5": e5q, "sparse": sq, "fusion": "rrf"}
+                calls["hybrid3_dbsf"] = {"dense": qvec.tolist(), "e5": e5q, "sparse": sq, "fusion": "dbsf"}
             for name, kwargs in calls.items():
                 t0 = time.perf_counter()
                 hits = store.query(limit=LIMIT, prefetch_limit=LIMIT, **kwargs)

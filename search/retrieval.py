@@ -16,12 +16,13 @@ from typing import Any, Literal
 
 from haystack.dataclasses import SparseEmbedding
 
+from kb.e5 import E5TextEmbedder
 from kb.embedding import make_text_embedder
 from kb.errors import QueryError
 from kb.models import SparseVector
 from kb.settings import Settings
 from kb.store import Bm25Encoder, ChunkStore, ScoredChunk
-from kb.store.base import QueryPlan
+from kb.store.base import E5, QueryPlan
 from search.adoption_scope import AdoptionSource, adoption_boosts, resolve_adopted_by
 from search.components import make_retriever
 from search.facets import FACETS, FacetCounts, as_facets, candidate_counts, chosen_values, filtered_on, relaxed
@@ -74,6 +75,7 @@ class QueryRun:
     concepts: tuple[frozenset[int], ...] = ()
     also_searched: tuple[str, ...] = ()
     dense_reads_query: bool = True  # False: an English-only model's vector of a Hindi query (noise)
+    e5: list[float] | None = None  # the multilingual vector (KB_DENSE_MODEL=minilm+e5), searched with `dense`
 
 
 @dataclass
@@ -102,6 +104,7 @@ class Searcher:
         self.store = store
         self.adoptions = adoptions
         self.text_embedder = make_text_embedder(settings)
+        self.e5_embedder = E5TextEmbedder(threads=1) if settings.e5_vector else None  # beside MiniLM
         self.bm25 = Bm25Encoder()
         self.expander = make_expander(settings.thesaurus_file, self.bm25, weight=settings.thesaurus_weight)
         pool = QueryPool(settings.query_threads, torch_threads=settings.torch_threads)  # a core per query
@@ -110,6 +113,8 @@ class Searcher:
 
     def warm_up(self) -> None:
         self.text_embedder.warm_up()
+        if self.e5_embedder is not None:
+            self.e5_embedder.warm_up()
 
     # -- query vectors -------------------------------------------------------------------------------
 
@@ -131,6 +136,12 @@ class Searcher:
 
     def sparse_query(self, text: str) -> SparseVector | None:
         return self.query_cache.sparse(text, self._embed_sparse)
+
+    def embed_e5(self, text: str) -> list[float]:
+        """The e5 query vector (``KB_DENSE_MODEL=minilm+e5``), cached like :meth:`embed_query`."""
+        assert self.e5_embedder is not None
+        embedder = self.e5_embedder
+        return self.query_cache.dense(f"\x00e5\x00{text}", lambda _: list(embedder.run(text=text)["embedding"]))
 
     def _embed_dense(self, text: str) -> list[float]:
         result: dict[str, Any] = self.text_embedder.run(text=text)
@@ -183,7 +194,8 @@ class Searcher:
         dense = run.dense if run.dense_reads_query else None
         if dense is not None and groups:
             best = [g.hits[0].document.id for g in groups]
-            vectors = {d.id: d.embedding for d in self.store.get(best, with_vectors=True)}
+            # MiniLM's part of a minilm+e5 embedding: the floor is calibrated on MiniLM cosines
+            vectors = {d.id: (d.embedding or [])[: len(dense)] for d in self.store.get(best, with_vectors=True)}
         return [
             evidence(
                 self.bm25,
@@ -221,8 +233,9 @@ class Searcher:
         concepts = expansion.concepts  # a query word counts as found where one of its synonyms is
         sparse = expansion.sparse if mode in ("hybrid", "sparse") else None
         also = expansion.also_searched if sparse is not None else ()
-        english_only = not self.settings.dense_model_is_multilingual
-        reads = not english_only or mostly_latin(text)
+        latin = mostly_latin(text)
+        english_only = not self.settings.reads_indian_languages
+        reads = not english_only or latin
         if mode == "hybrid" and sparse is not None and not reads:
             # all-MiniLM-L6-v2 is English-only: for a Hindi (Devanagari) query its vector is noise that
             # would outvote exact term matches, so BM25 decides; the dense list is the fallback.
@@ -230,9 +243,15 @@ class Searcher:
             hits = self.query_vectors(None, sparse, filters, limit, restrict=restrict)
             if hits:
                 return hits, QueryRun(dense=None, sparse=sparse, concepts=concepts, also_searched=also)
-        dense = self.embed_query(text) if mode in ("hybrid", "dense") else None
-        run = QueryRun(dense=dense, sparse=sparse, concepts=concepts, also_searched=also, dense_reads_query=reads)
-        return self.query_vectors(dense, sparse, filters, limit, restrict=restrict), run
+        wants_dense = mode in ("hybrid", "dense")
+        # minilm+e5: MiniLM + e5 + BM25 for a Latin-script query, e5 + BM25 for the others (MiniLM's
+        # vector of Hindi is noise); docs/search-quality.md, "Indian languages by default"
+        e5 = self.embed_e5(text) if wants_dense and self.e5_embedder is not None else None
+        dense = self.embed_query(text) if wants_dense and (latin or e5 is None) else None
+        run = QueryRun(
+            dense=dense, sparse=sparse, concepts=concepts, also_searched=also, dense_reads_query=reads, e5=e5
+        )
+        return self.query_vectors(dense, sparse, filters, limit, restrict=restrict, e5=e5), run
 
     def query_vectors(
         self,
@@ -242,6 +261,7 @@ class Searcher:
         limit: int,
         *,
         restrict: dict[str, Any] | None = None,
+        e5: list[float] | None = None,
     ) -> list[ScoredChunk]:
         """Chunk hits for already-embedded query vectors, fused as the settings say (reuse the vectors
         across several filter scopes instead of embedding the query again)."""
@@ -252,6 +272,7 @@ class Searcher:
             query_sparse_embedding=sparse_embedding,
             filters=both(filters.to_store_filter(), restrict),
             top_k=limit,
+            query_e5_embedding=e5,
         )["documents"]
         return [ScoredChunk(document=d, score=float(d.score or 0.0)) for d in documents]
 
@@ -283,7 +304,7 @@ class Searcher:
             run = self.run_query(text, filters, restrict=restrict)[1]
         for facet in open_facets:
             hits = self.query_vectors(
-                run.dense, run.sparse, relaxed(filters, facet), CANDIDATE_CHUNKS, restrict=restrict
+                run.dense, run.sparse, relaxed(filters, facet), CANDIDATE_CHUNKS, restrict=restrict, e5=run.e5
             )
             recount = self._counts(hits)[facet]
             for value in chosen_values(filters, facet):
@@ -308,7 +329,9 @@ class Searcher:
         chunks = self.store.scroll(
             {"field": "meta.document_id", "operator": "==", "value": document_id}, with_vectors=True
         )
-        vectors = [c.embedding for c in chunks if c.embedding is not None]
+        # minilm+e5: e5's half of each embedding, so a Hindi practice finds its English counterparts
+        e5 = E5 in self.store.dense_names
+        vectors = [c.embedding[self.store.dense_dim :] if e5 else c.embedding for c in chunks if c.embedding]
         if not vectors:
             return []
         centroid = [sum(values) / len(vectors) for values in zip(*vectors, strict=True)]
@@ -316,7 +339,8 @@ class Searcher:
         centroid = [v / norm for v in centroid]
         scope = self.scoped(filters or SearchFilters())
         plan = QueryPlan(
-            dense=centroid,
+            dense=None if e5 else centroid,
+            e5=centroid if e5 else None,
             filters=both(scope.to_store_filter(exclude_document=document_id), restrict),
             limit=CANDIDATE_CHUNKS,
             prefetch_limit=CANDIDATE_CHUNKS,

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from kb.settings import QDRANT_MEMORY_URL, Settings
-from kb.store.base import PAYLOAD_INDEXES, ChunkStore, ScoredChunk, point_id
+from kb.store.base import DENSE, E5, PAYLOAD_INDEXES, ChunkStore, ScoredChunk, point_id
 from kb.store.bm25 import Bm25Encoder
 from kb.store.edge import EdgeStore
 from kb.store.filters import InvalidFilterError
@@ -28,6 +28,7 @@ __all__ = [
     "InvalidFilterError",
     "ScoredChunk",
     "ServerStore",
+    "dense_vector_names",
     "open_store",
     "point_id",
 ]
@@ -39,7 +40,10 @@ def open_store(settings: Settings, *, dense_dim: int = 384) -> ChunkStore:
     Creates the shard or collection when missing. Raises ``ConfigError`` when the existing index has
     another dense dimension (built with another model: run ``kb reindex``), ``StoreLockedError`` when
     another process holds the embedded index, ``StoreError`` when the server cannot be reached.
+    A new index gets the dense vectors the settings name (``dense``, plus ``e5`` with minilm+e5); an
+    existing one keeps those it holds (``store.dense_names``) until ``kb reindex``.
     """
+    names = dense_vector_names(settings)
     if settings.qdrant_url:
         from kb.store.server import ServerStore
 
@@ -52,11 +56,21 @@ def open_store(settings: Settings, *, dense_dim: int = 384) -> ChunkStore:
             shards=settings.qdrant_shards,
             replicas=settings.qdrant_replicas,
             dense_dim=dense_dim,
+            dense_names=names,
             index=IndexParams.from_settings(settings),
         )
     return EdgeStore(
-        settings.index_dir, dense_dim=dense_dim, kb_dir=settings.kb_dir, index=IndexParams.from_settings(settings)
+        settings.index_dir,
+        dense_dim=dense_dim,
+        kb_dir=settings.kb_dir,
+        dense_names=names,
+        index=IndexParams.from_settings(settings),
     )
+
+
+def dense_vector_names(settings: Settings) -> tuple[str, ...]:
+    """The named dense vectors an index built with ``settings`` holds."""
+    return (DENSE, E5) if settings.e5_vector else (DENSE,)
 
 
 @lru_cache(maxsize=1)

@@ -2,8 +2,12 @@
 
 One point per chunk. Payload ``{"id": <Haystack id>, "content": <text>, "meta": {...}}``; named
 vectors ``dense`` (cosine, from ``Document.embedding``) and ``bm25`` (sparse, IDF modifier, from
-``Document.sparse_embedding``), either may be absent. Point ids are UUIDs; other Haystack ids (its
-own are sha256 hex) map to their uuid5, and the original id comes back from the payload.
+``Document.sparse_embedding``), either may be absent. A store opened with ``dense_names=("dense",
+"e5")`` (``KB_DENSE_MODEL=minilm+e5``) holds a second cosine vector ``e5``; its Haystack
+``Document.embedding`` is then the two vectors concatenated (MiniLM's first), so every Haystack path
+(ingest's vector reuse, ``filter_documents``) carries both without a field Haystack lacks. Point
+ids are UUIDs; other Haystack ids (its own are sha256 hex) map to their uuid5, and the original id
+comes back from the payload.
 
 Why an ABC holding the Haystack logic, with thin primitives in the backends: duplicate policies,
 input checks, filters, ids and Document conversion are written once, so Edge and the server cannot
@@ -30,6 +34,7 @@ from kb.models import SparseVector
 from kb.store.filters import EVERYTHING, Condition, HasId, Not, combine, parse_filters
 
 DENSE = "dense"
+E5 = "e5"  # multilingual-e5-small beside MiniLM (KB_DENSE_MODEL=minilm+e5)
 SPARSE = "bm25"
 
 # Every field the product filters or facets on gets a payload index at creation, on both backends.
@@ -78,9 +83,10 @@ class QueryPlan:
 
     Why an object: the same question passes from the retriever through :meth:`ChunkStore.query` to
     each backend's ``_query``; one value keeps the three signatures from drifting apart, and the
-    checks (:meth:`ChunkStore.query`) are written once. Fusion applies only when both ``dense`` and
-    ``sparse`` are given: RRF (``weight/(rrf_k + rank)``, rank from 0, ``rrf_weights`` = (dense,
-    sparse)) or DBSF, over two prefetches of ``prefetch_limit`` filtered candidates each.
+    checks (:meth:`ChunkStore.query`) are written once. Fusion applies when two or three of ``dense``,
+    ``e5`` and ``sparse`` are given: RRF (``weight/(rrf_k + rank)``, rank from 0, ``rrf_weights`` =
+    (each dense list, sparse)) or DBSF, over one prefetch of ``prefetch_limit`` filtered candidates
+    per list.
     ``filters`` are Haystack filters (``meta.`` fields); ``exclude_ids`` are Haystack ids.
     """
 
@@ -94,11 +100,23 @@ class QueryPlan:
     rrf_weights: tuple[float, float] | None = None
     exclude_ids: Sequence[str] = ()
     with_vectors: bool = False
+    e5: list[float] | None = None
 
     @property
     def fused(self) -> bool:
-        """Both lists are asked for, so Qdrant fuses two prefetches."""
-        return self.dense is not None and self.sparse is not None
+        """Two or more lists are asked for, so Qdrant fuses their prefetches."""
+        return sum(v is not None for v in (self.dense, self.e5, self.sparse)) > 1
+
+    def dense_lists(self) -> list[tuple[str, list[float]]]:
+        """The dense queries as (vector name, vector), ``dense`` before ``e5``."""
+        return [(name, v) for name, v in ((DENSE, self.dense), (E5, self.e5)) if v is not None]
+
+    def list_weights(self) -> list[float] | None:
+        """RRF weights in prefetch order (dense lists, then sparse): ``rrf_weights[0]`` for each dense list."""
+        if self.rrf_weights is None:
+            return None
+        weights = [self.rrf_weights[0]] * len(self.dense_lists())
+        return [*weights, self.rrf_weights[1]] if self.sparse is not None else weights
 
 
 @dataclass
@@ -109,6 +127,7 @@ class PointData:
     payload: dict[str, Any]
     dense: list[float] | None = None
     sparse: SparseVector | None = None
+    e5: list[float] | None = None
 
 
 @dataclass
@@ -120,15 +139,17 @@ class Hit:
     score: float | None = None
     dense: list[float] | None = None
     sparse: SparseVector | None = None
+    e5: list[float] | None = None
 
 
 def make_hit(point_id: Any, payload: Any, vector: Any, score: float | None = None) -> Hit:
     """A :class:`Hit` from either client's record (both give a dict of named vectors, or nothing)."""
     vectors = vector if isinstance(vector, dict) else {}
-    dense, sparse = vectors.get(DENSE), vectors.get(SPARSE)
+    dense, e5, sparse = vectors.get(DENSE), vectors.get(E5), vectors.get(SPARSE)
     dense = [float(x) for x in dense] if dense is not None else None
+    e5 = [float(x) for x in e5] if e5 is not None else None
     sparse = SparseVector(list(sparse.indices), [float(v) for v in sparse.values]) if sparse else None
-    return Hit(str(point_id), dict(payload or {}), score, dense, sparse)
+    return Hit(str(point_id), dict(payload or {}), score, dense, sparse, e5)
 
 
 def dimension_mismatch(where: str, found: int, wanted: int) -> ConfigError:
@@ -142,8 +163,14 @@ def dimension_mismatch(where: str, found: int, wanted: int) -> ConfigError:
 class ChunkStore(ABC):
     """One interface over Qdrant Edge and a Qdrant server, with identical semantics."""
 
-    dense_dim: int
+    dense_dim: int  # of each dense vector
     return_embedding: bool
+    dense_names: tuple[str, ...] = (DENSE,)  # the dense vectors the index holds: (DENSE,) or (DENSE, E5)
+
+    @property
+    def embedding_dim(self) -> int:
+        """Length of a Haystack ``Document.embedding`` here: the dense vectors concatenated."""
+        return self.dense_dim * len(self.dense_names)
 
     # ---- Haystack DocumentStore protocol --------------------------------------------------------
 
@@ -217,15 +244,18 @@ class ChunkStore(ABC):
         An empty sparse vector counts as absent; a query with neither vector is a QueryError.
         """
         plan = replace(plan or QueryPlan(), **fields) if fields else plan or QueryPlan()
-        if plan.dense is None and plan.sparse is None:
+        if plan.dense is None and plan.e5 is None and plan.sparse is None:
             raise QueryError("A query needs a dense vector, a sparse vector or both.")
         condition = parse_filters(plan.filters)
         if plan.sparse is not None and not plan.sparse.indices:
-            if plan.dense is None:
+            if plan.dense is None and plan.e5 is None:
                 return []
             plan = replace(plan, sparse=None)
-        if plan.dense is not None and len(plan.dense) != self.dense_dim:
-            raise QueryError(f"A {len(plan.dense)}-d query vector for a {self.dense_dim}-d index: another model?")
+        for name, vector in plan.dense_lists():
+            if len(vector) != self.dense_dim:
+                raise QueryError(f"A {len(vector)}-d query vector for a {self.dense_dim}-d index: another model?")
+            if name not in self.dense_names:
+                raise QueryError(f"The index holds no {name!r} vectors: run `kb reindex` with the current model.")
         if plan.limit < 1 or plan.prefetch_limit < 1 or plan.fusion not in ("rrf", "dbsf"):
             raise QueryError(
                 f"Invalid limit {plan.limit}, prefetch_limit {plan.prefetch_limit} or fusion {plan.fusion!r}."
@@ -368,15 +398,17 @@ class ChunkStore(ABC):
     # ---- conversions ---------------------------------------------------------------------------
 
     def _to_point(self, document: Document) -> PointData:
-        dense = None
+        dense = e5 = None
         if document.embedding is not None:
-            if len(document.embedding) != self.dense_dim:
+            if len(document.embedding) != self.embedding_dim:
                 raise ConfigError(
                     f"Document {document.id!r} has a {len(document.embedding)}-dimensional embedding but "
-                    f"the index holds {self.dense_dim}: the index was built with another model. "
+                    f"the index holds {self.embedding_dim}: the index was built with another model. "
                     "Run `kb reindex` to rebuild it with the current model."
                 )
-            dense = [float(x) for x in document.embedding]
+            dense = [float(x) for x in document.embedding[: self.dense_dim]]
+            if E5 in self.dense_names:
+                e5 = [float(x) for x in document.embedding[self.dense_dim :]]
         given = document.sparse_embedding
         sparse = (
             SparseVector(list(given.indices), [float(v) for v in given.values]) if given and given.indices else None
@@ -386,7 +418,7 @@ class ChunkStore(ABC):
         except (TypeError, ValueError) as exc:
             raise ValueError(f"Document {document.id!r}: metadata is not JSON: {exc}") from exc
         payload = {"id": document.id, "content": document.content, "meta": meta}
-        return PointData(id=point_id(document.id), payload=payload, dense=dense, sparse=sparse)
+        return PointData(id=point_id(document.id), payload=payload, dense=dense, sparse=sparse, e5=e5)
 
     @staticmethod
     def _to_document(hit: Hit, score: float | None = None) -> Document:
@@ -396,7 +428,7 @@ class ChunkStore(ABC):
             id=str(payload.get("id", hit.id)),
             content=payload.get("content"),
             meta=dict(payload.get("meta") or {}),
-            embedding=hit.dense,
+            embedding=hit.dense + hit.e5 if hit.dense is not None and hit.e5 is not None else hit.dense,
             sparse_embedding=sparse,
             score=score,
         )

@@ -27,6 +27,7 @@ from kb.diskspace import ensure_free_space, sparse_growth
 from kb.errors import ConfigError, KBError, StoreError, StoreLockedError
 from kb.store.base import (
     DENSE,
+    E5,
     PAYLOAD_INDEXES,
     SPARSE,
     ChunkStore,
@@ -64,8 +65,11 @@ _SCHEMA = {
 class EdgeStore(EdgeIndexing, ChunkStore):
     """Chunks in an embedded Qdrant Edge shard; opening it takes the shard's WAL lock until :meth:`close`.
 
-    Creates the shard (with its payload indexes) when ``path`` holds none, else loads it and checks
-    that its dense dimension is ``dense_dim``. ``kb_dir`` only names the knowledge base in the
+    Creates the shard (with its payload indexes and the dense vectors ``dense_names``) when ``path``
+    holds none, else loads it and checks that its dense dimension is ``dense_dim``. An existing shard
+    keeps the dense vectors it was built with (``dense_names`` then says what it holds): the catalog
+    refuses a model change until ``kb reindex`` builds the new layout, and reindex must open the old
+    one to read it. ``kb_dir`` only names the knowledge base in the
     "in use by another process" message (default: the parent of ``path``).
     """
 
@@ -76,11 +80,13 @@ class EdgeStore(EdgeIndexing, ChunkStore):
         dense_dim: int = 384,
         return_embedding: bool = False,
         kb_dir: str | Path | None = None,
+        dense_names: tuple[str, ...] = (DENSE,),
         index: IndexParams | None = None,
     ) -> None:
         self.path = Path(path)
         self._init_indexing(index or IndexParams())  # HNSW, quantisation, background builds (indexing.py)
         self.dense_dim = dense_dim
+        self.dense_names = tuple(dense_names)
         self.return_embedding = return_embedding
         self.kb_dir = Path(kb_dir) if kb_dir is not None else self.path.parent
         self._shard: qe.EdgeShard | None = None
@@ -91,9 +97,10 @@ class EdgeStore(EdgeIndexing, ChunkStore):
     def _config(self) -> qe.EdgeConfig:
         return qe.EdgeConfig(
             vectors={
-                DENSE: qe.EdgeVectorParams(
+                name: qe.EdgeVectorParams(
                     size=self.dense_dim, distance=qe.Distance.Cosine, **edge_vector_memory(self.index)
                 )
+                for name in self.dense_names
             },
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
             **edge_config_extras(self.index),
@@ -106,6 +113,7 @@ class EdgeStore(EdgeIndexing, ChunkStore):
             found = _stored_dense_dim(config_file)
             if found is not None and found != self.dense_dim:
                 raise dimension_mismatch(str(self.path), found, self.dense_dim)
+            self.dense_names = _stored_dense_names(config_file) or self.dense_names
         with self._translate():
             if config_file.exists():
                 shard = qe.EdgeShard.load(str(self.path), self._config())
@@ -176,6 +184,7 @@ class EdgeStore(EdgeIndexing, ChunkStore):
             "indexed_vectors": shard_info.indexed_vectors_count,
             "segments": shard_info.segments_count,
             "dense_dim": self.dense_dim,
+            "dense_vectors": list(self.dense_names),
             **self.indexing_status(),
         }
 
@@ -187,6 +196,7 @@ class EdgeStore(EdgeIndexing, ChunkStore):
             dense_dim=self.dense_dim,
             return_embedding=self.return_embedding,
             kb_dir=str(self.kb_dir),
+            dense_names=list(self.dense_names),
         )
 
     @classmethod
@@ -263,9 +273,7 @@ class EdgeStore(EdgeIndexing, ChunkStore):
 
     def _query(self, plan: QueryPlan, condition: Condition | None) -> list[Hit]:
         edge_filter = to_edge_filter(condition)
-        queries = []
-        if plan.dense is not None:
-            queries.append(qe.Query.Nearest([float(x) for x in plan.dense], using=DENSE))
+        queries = [qe.Query.Nearest([float(x) for x in v], using=name) for name, v in plan.dense_lists()]
         if plan.sparse is not None:
             queries.append(qe.Query.Nearest(qe.SparseVector(plan.sparse.indices, plan.sparse.values), using=SPARSE))
         params = edge_search_params(self.index)  # hnsw_ef, rescoring; sparse searches ignore them
@@ -281,9 +289,7 @@ class EdgeStore(EdgeIndexing, ChunkStore):
         else:
             # The stub declares Rrf/Dbsf as classes nested in Fusion, not as Fusion values.
             fused: Any = (
-                qe.Fusion.Rrf(k=plan.rrf_k, weights=list(plan.rrf_weights) if plan.rrf_weights else None)
-                if plan.fusion == "rrf"
-                else qe.Fusion.Dbsf()
+                qe.Fusion.Rrf(k=plan.rrf_k, weights=plan.list_weights()) if plan.fusion == "rrf" else qe.Fusion.Dbsf()
             )
             request = qe.QueryRequest(
                 limit=plan.limit,
@@ -310,6 +316,8 @@ def _edge_vectors(point: PointData) -> dict[str, Any]:
     vectors: dict[str, Any] = {}
     if point.dense is not None:
         vectors[DENSE] = point.dense
+    if point.e5 is not None:
+        vectors[E5] = point.e5
     if point.sparse is not None:
         vectors[SPARSE] = qe.SparseVector(point.sparse.indices, point.sparse.values)
     return vectors
@@ -322,3 +330,12 @@ def _stored_dense_dim(config_file: Path) -> int | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return size if isinstance(size, int) else None
+
+
+def _stored_dense_names(config_file: Path) -> tuple[str, ...] | None:
+    """The dense vector names of an existing shard, ``dense`` first (None if unreadable)."""
+    try:
+        names = set(json.loads(config_file.read_text())["vectors"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return tuple(n for n in (DENSE, E5) if n in names) or None

@@ -23,6 +23,7 @@ from qdrant_client import models as qm
 from kb.errors import KBError, StoreError
 from kb.store.base import (
     DENSE,
+    E5,
     PAYLOAD_INDEXES,
     SPARSE,
     ChunkStore,
@@ -76,6 +77,7 @@ class ServerStore(ChunkStore):
         return_embedding: bool = False,
         timeout: int = 30,
         client: QdrantClient | None = None,
+        dense_names: tuple[str, ...] = (DENSE,),
         index: IndexParams | None = None,
     ) -> None:
         if client is None and not url:
@@ -86,6 +88,7 @@ class ServerStore(ChunkStore):
         self.shards = shards
         self.replicas = replicas
         self.dense_dim = dense_dim
+        self.dense_names = tuple(dense_names)
         self.index = index or IndexParams()  # HNSW, quantisation (kb.store.server_index)
         self.return_embedding = return_embedding
         self.timeout = timeout
@@ -128,6 +131,9 @@ class ServerStore(ChunkStore):
             raise StoreError(f"The {self._where} has no {DENSE!r} vector: it was not created by kb.")
         if params.size != self.dense_dim:
             raise dimension_mismatch(self._where, params.size, self.dense_dim)
+        # An existing collection keeps its dense vectors (the catalog refuses a model change until
+        # `kb reindex` builds a collection with the new ones), as the Edge shard does.
+        self.dense_names = tuple(n for n in (DENSE, E5) if isinstance(vectors, dict) and n in vectors)
         with self._translate(), warnings.catch_warnings():
             # Local mode (the test stand-in) warns that it ignores payload indexes; a server uses them.
             warnings.simplefilter("ignore", UserWarning)
@@ -139,9 +145,10 @@ class ServerStore(ChunkStore):
         self.client.create_collection(
             name,
             vectors_config={
-                DENSE: qm.VectorParams(
+                name: qm.VectorParams(
                     size=self.dense_dim, distance=qm.Distance.COSINE, on_disk=server_vector_on_disk(self.index)
                 )
+                for name in self.dense_names
             },
             sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
             shard_number=self.shards,
@@ -164,11 +171,17 @@ class ServerStore(ChunkStore):
             names = {c.name for c in self.client.get_collections().collections}
         return self.collection if self.collection in names else None
 
-    def new_generation(self) -> ServerStore:
-        """An empty physical collection beside the live one, for ``kb reindex`` to fill."""
+    def new_generation(self, dense_names: tuple[str, ...] | None = None) -> ServerStore:
+        """An empty physical collection beside the live one, for ``kb reindex`` to fill (with the
+        dense vectors ``dense_names``, default the live one's: a model change builds the new layout)."""
         name = f"{self.collection}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
-        with self._translate():
-            self._create_physical(name)
+        live_names = self.dense_names
+        self.dense_names = tuple(dense_names or live_names)
+        try:
+            with self._translate():
+                self._create_physical(name)
+        finally:
+            wanted, self.dense_names = self.dense_names, live_names
         return type(self)(
             self.url,
             api_key=self.api_key,
@@ -179,6 +192,7 @@ class ServerStore(ChunkStore):
             return_embedding=self.return_embedding,
             timeout=self.timeout,
             client=self.client,
+            dense_names=wanted,
             index=self.index,
         )
 
@@ -240,7 +254,8 @@ class ServerStore(ChunkStore):
             "indexed_vectors": info.indexed_vectors_count or 0,
             "segments": info.segments_count,
             "dense_dim": self.dense_dim,
-            "dense_vectors_total": (total := (info.points_count or 0) * len(getattr(self, "dense_names", (DENSE,)))),
+            "dense_vectors": list(self.dense_names),
+            "dense_vectors_total": (total := (info.points_count or 0) * len(self.dense_names)),
             "unindexed_vectors": max(total - (info.indexed_vectors_count or 0), 0),
             "index_building": info.status == qm.CollectionStatus.YELLOW,  # the server's optimizers at work
             **self.index.summary(),
@@ -258,6 +273,7 @@ class ServerStore(ChunkStore):
             dense_dim=self.dense_dim,
             return_embedding=self.return_embedding,
             timeout=self.timeout,
+            dense_names=list(self.dense_names),
         )
 
     @classmethod
@@ -332,9 +348,7 @@ class ServerStore(ChunkStore):
 
     def _query(self, plan: QueryPlan, condition: Condition | None) -> list[Hit]:
         server_filter = to_server_filter(condition)
-        queries: list[tuple[Any, str]] = []
-        if plan.dense is not None:
-            queries.append(([float(x) for x in plan.dense], DENSE))
+        queries: list[tuple[Any, str]] = [([float(x) for x in v], name) for name, v in plan.dense_lists()]
         if plan.sparse is not None:
             queries.append((qm.SparseVector(indices=plan.sparse.indices, values=plan.sparse.values), SPARSE))
         params = server_search_params(self.index, self.client)  # hnsw_ef, rescoring; sparse ignores them
@@ -352,7 +366,7 @@ class ServerStore(ChunkStore):
                 )
             else:
                 fused: qm.RrfQuery | qm.FusionQuery = (
-                    qm.RrfQuery(rrf=qm.Rrf(k=plan.rrf_k, weights=list(plan.rrf_weights) if plan.rrf_weights else None))
+                    qm.RrfQuery(rrf=qm.Rrf(k=plan.rrf_k, weights=plan.list_weights()))
                     if plan.fusion == "rrf"
                     else qm.FusionQuery(fusion=qm.Fusion.DBSF)
                 )
@@ -417,6 +431,8 @@ def _vectors(point: PointData) -> dict[str, Any]:
     vectors: dict[str, Any] = {}
     if point.dense is not None:
         vectors[DENSE] = point.dense
+    if point.e5 is not None:
+        vectors[E5] = point.e5
     if point.sparse is not None:
         vectors[SPARSE] = qm.SparseVector(indices=point.sparse.indices, values=point.sparse.values)
     return vectors

@@ -86,8 +86,13 @@ def require_kb(settings: Settings) -> None:
 
 
 @contextmanager
-def open_kb(settings: Settings, action: Action = "read", query: str = "") -> Iterator[tuple[Catalog, ChunkStore]]:
+def open_kb(
+    settings: Settings, action: Action = "read", query: str = "", *, check_model: bool = True
+) -> Iterator[tuple[Catalog, ChunkStore]]:
     """Catalog and store, closed on exit (the store's lock is released for the next process).
+
+    ``check_model=False`` skips the refusal of an index built with another dense model (``kb stats``
+    reports which models the index holds, so an operator can see why search asks for ``kb reindex``).
 
     ``action`` says what the caller wanted, so a KB held by ``kb serve`` is refused with directions
     that fit (send files through it, read through it, connect the assistant to it).
@@ -100,7 +105,8 @@ def open_kb(settings: Settings, action: Action = "read", query: str = "") -> Ite
         store = open_store(settings, dense_dim=DENSE_DIM)
     catalog = Catalog(settings.resolved_catalog_url())
     try:
-        catalog.check_index_model(settings.dense_model_name, index_empty=store.count_documents() == 0)
+        if check_model:
+            catalog.check_index_model(settings.dense_model_name, index_empty=store.count_documents() == 0)
         yield catalog, store
     finally:
         catalog.close()

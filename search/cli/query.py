@@ -79,9 +79,11 @@ def stats(as_json: bool, kb_dir: Path | None) -> None:
     """Documents and chunks (in the catalog and in the index), counts by type, sector and state."""
     settings = make_settings(kb_dir)
     require_kb(settings)
-    with open_kb(settings, "read") as (catalog, store):
+    with open_kb(settings, "read", check_model=False) as (catalog, store):
         data: dict[str, Any] = {
             **catalog.counts(),
+            "index_model": catalog.index_model(),  # the dense model(s) the index was built with
+            "dense_model": settings.dense_model_name,  # what KB_DENSE_MODEL selects
             "indexed_chunks": store.count_documents(),
             # distinct documents in the index: equals "documents" unless catalog and index disagree
             "indexed_documents": len(store.facet("meta.document_id", limit=INDEXED_DOCUMENTS_LIMIT)),
@@ -98,6 +100,9 @@ def stats(as_json: bool, kb_dir: Path | None) -> None:
         f"chunks in index {data['indexed_chunks']} from {data['indexed_documents']} documents; "
         f"backend {data['backend']}"
     )
+    built = data["index_model"] or "nothing yet"
+    note = "" if data["index_model"] in (None, data["dense_model"]) else "; differs: run `kb reindex`"
+    click.echo(f"dense models: index built with {built}; KB_DENSE_MODEL selects {data['dense_model']}{note}")
     for name in ("by_type", "by_sector", "by_state"):
         items = sorted(data[name].items(), key=lambda kv: -kv[1])
         click.echo(f"{name.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in items))

@@ -19,7 +19,7 @@ from ingest.service import Ingestor
 from kb.catalog import Catalog
 from kb.embedding import DENSE_DIM
 from kb.settings import Settings
-from kb.store import ChunkStore, open_store
+from kb.store import ChunkStore, dense_vector_names, open_store
 
 
 def rebuild_index(settings: Settings) -> int:
@@ -44,7 +44,7 @@ def _rebuild_on_server(settings: Settings, live: ChunkStore, catalog: Catalog) -
     from kb.store.server import ServerStore
 
     assert isinstance(live, ServerStore)
-    fresh = live.new_generation()
+    fresh = live.new_generation(dense_vector_names(settings))  # the layout of the current model
     try:
         ingestor = Ingestor(settings, store=fresh, catalog=catalog)
         ingestor.warm_up()

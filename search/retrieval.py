@@ -3,15 +3,15 @@
 The query is embedded once (dense + sparse), Qdrant fuses both candidate lists via prefetches with
 the fusion ``KB_SEARCH_FUSION`` names (distribution-based score fusion by default, reciprocal rank
 fusion as the alternative; see docs/search-quality.md), and the fused chunk list is grouped so each
-document appears once with its best passages. Facets count documents (not chunks) among the
-candidates.
+document appears once with its best passages (:mod:`search.grouping`). Facets count documents (not
+chunks) among the candidates.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from haystack.dataclasses import SparseEmbedding
@@ -25,26 +25,21 @@ from kb.store import Bm25Encoder, ChunkStore, ScoredChunk
 from kb.store.base import E5, QueryPlan
 from search.adoption_scope import AdoptionSource, adoption_boosts, resolve_adopted_by
 from search.components import make_retriever
-from search.facets import FACETS, FacetCounts, as_facets, candidate_counts, chosen_values, filtered_on, relaxed
+from search.facets import FACETS, FacetCounts, chosen_values, filtered_on, relaxed
+from search.grouping import PASSAGES_PER_DOCUMENT, DocumentGroup, group_facets, group_hits, hit_counts, shape_result
 from search.query_cache import QueryVectorCache
 from search.query_pool import QueryPool
 from search.relevance import Evidence, evidence
 from search.schemas import (
-    DocumentFacts,
-    FacetValue,
-    Passage,
     SearchFilters,
     SearchRequest,
     SearchResponse,
     SearchResult,
-    document_url,
 )
-from search.snippets import find_highlights, make_snippet, query_terms
+from search.snippets import query_terms
 from search.thesaurus import expand_query, make_expander, phrase_words
 
-Phrases = Sequence[Sequence[str]]  # the thesaurus's synonyms as word lists, for highlighting
 CANDIDATE_CHUNKS = 100  # fused chunk hits considered per query before grouping
-PASSAGES_PER_DOCUMENT = 3
 OTHER_STATE_BONUS = 0.05  # cosine added to a similar practice of another state (see Searcher.similar)
 
 
@@ -76,23 +71,6 @@ class QueryRun:
     also_searched: tuple[str, ...] = ()
     dense_reads_query: bool = True  # False: an English-only model's vector of a Hindi query (noise)
     e5: list[float] | None = None  # the multilingual vector (KB_DENSE_MODEL=minilm+e5), searched with `dense`
-
-
-@dataclass
-class _Group:
-    """Chunks of one document among the candidates, best first."""
-
-    hits: list[ScoredChunk] = field(default_factory=list)
-    boost: float = 0.0  # the adoption boost's share (KB_ADOPTION_BOOST), 0 without it
-
-    @property
-    def score(self) -> float:
-        best = self.hits[0].score
-        return best + abs(best) * self.boost  # x(1 + boost); a negative fused score still moves up
-
-    @property
-    def document_id(self) -> str:
-        return str(self.hits[0].document.meta.get("document_id"))
 
 
 class Searcher:
@@ -165,16 +143,15 @@ class Searcher:
         terms = query_terms(text)
         phrases = phrase_words(run.also_searched)  # the thesaurus's synonyms are highlighted too
         strong = [self.is_strong(e) for e in self.judge(groups, run)]
+        match: list[Literal["strong", "weak"]] = ["strong" if s else "weak" for s in strong]
         page = range(request.offset, min(len(groups), request.offset + request.top_k))
         response = SearchResponse(
             query=text,
             total=len(groups),
             strong_total=sum(strong),
             no_good_match=not any(strong),
-            results=[
-                self._result(groups[i], terms, match="strong" if strong[i] else "weak", phrases=phrases) for i in page
-            ],
-            facets=self._facets(groups),
+            results=[shape_result(groups[i], terms, self.settings, match=match[i], phrases=phrases) for i in page],
+            facets=group_facets(groups),
             also_searched=list(run.also_searched),
         )
         response.run = run
@@ -188,7 +165,7 @@ class Searcher:
         """Whether ``found`` passes the relevance floor (KB_MATCH_FLOOR, KB_MATCH_TERMS)."""
         return found.strong(self.settings.match_floor, self.settings.match_terms)
 
-    def judge(self, groups: list[_Group], run: QueryRun) -> list[Evidence]:
+    def judge(self, groups: list[DocumentGroup], run: QueryRun) -> list[Evidence]:
         """The floor's evidence per document (search.relevance), one vector read for all of them."""
         vectors: dict[str, list[float] | None] = {}
         dense = run.dense if run.dense_reads_query else None
@@ -306,7 +283,7 @@ class Searcher:
             hits = self.query_vectors(
                 run.dense, run.sparse, relaxed(filters, facet), CANDIDATE_CHUNKS, restrict=restrict, e5=run.e5
             )
-            recount = self._counts(hits)[facet]
+            recount = hit_counts(hits)[facet]
             for value in chosen_values(filters, facet):
                 if value in current.get(facet, {}):
                     recount[value] = current[facet][value]
@@ -347,12 +324,12 @@ class Searcher:
         )
         hits = self.store.query(plan)
         skip, home = set(exclude), set(home_states)
-        groups = [g for g in self._group(hits) if g.document_id not in skip]
+        groups = [g for g in group_hits(hits) if g.document_id not in skip]
         for group in groups:
             if home and not home & set(group.hits[0].document.meta.get("states") or []):
                 group.boost = OTHER_STATE_BONUS / max(abs(group.hits[0].score), 1e-9)
         groups.sort(key=lambda g: g.score, reverse=True)
-        return [self._result(group, []) for group in groups[:top_k]]
+        return [shape_result(group, [], self.settings) for group in groups[:top_k]]
 
     # -- shaping -------------------------------------------------------------------------------------
 
@@ -360,10 +337,10 @@ class Searcher:
         """``filters`` with ``adopted_by`` answered from the catalog (one indexed query per search)."""
         return resolve_adopted_by(filters, self.adoptions)
 
-    def rank(self, hits: list[ScoredChunk]) -> list[_Group]:
+    def rank(self, hits: list[ScoredChunk]) -> list[DocumentGroup]:
         """Hits grouped by document, best first; with ``KB_ADOPTION_BOOST`` > 0 a practice taken up by n
         states scores x(1 + boost·ln(1 + n)) (off by default: docs/exchange.md has the measurement)."""
-        groups = self._group(hits)
+        groups = group_hits(hits)
         boosts = adoption_boosts(self.adoptions, [g.document_id for g in groups], self.settings.adoption_boost)
         if not boosts:
             return groups
@@ -374,52 +351,3 @@ class Searcher:
     def ranked_document_ids(self, hits: list[ScoredChunk]) -> list[str]:
         """Document ids in the order :meth:`search` ranks them (``kb eval`` measures this order)."""
         return [g.document_id for g in self.rank(hits)]
-
-    @staticmethod
-    def _group(hits: list[ScoredChunk]) -> list[_Group]:
-        groups: dict[str, _Group] = {}
-        for hit in hits:
-            doc_id = str(hit.document.meta.get("document_id"))
-            groups.setdefault(doc_id, _Group()).hits.append(hit)
-        return sorted(groups.values(), key=lambda g: g.score, reverse=True)
-
-    def _result(
-        self, group: _Group, terms: list[str], *, match: Literal["strong", "weak"] = "strong", phrases: Phrases = ()
-    ) -> SearchResult:
-        best = group.hits[0].document
-        meta = best.meta
-        snippet, highlights = make_snippet(best.content or "", terms, phrases=phrases)
-        passages = [
-            Passage(
-                text=hit.document.content or "",
-                section=str(hit.document.meta.get("section") or ""),
-                heading_path=list(hit.document.meta.get("heading_path") or []),
-                page=hit.document.meta.get("page"),
-                score=round(hit.score, 6),
-                chunk_index=int(hit.document.meta.get("chunk_index") or 0),
-                highlights=find_highlights(hit.document.content or "", terms, phrases),
-            )
-            for hit in group.hits[:PASSAGES_PER_DOCUMENT]
-        ]
-        facts = DocumentFacts.from_payload(meta)
-        return SearchResult(
-            **facts.fields(),
-            score=round(group.score, 6),
-            section=str(meta.get("section") or ""),
-            snippet=snippet,
-            highlights=highlights,
-            page=meta.get("page"),
-            source_url=meta.get("source_url"),
-            url=document_url(self.settings, facts.document_id),  # relative unless KB_PUBLIC_URL: see docs
-            passages=passages,
-            match=match,
-        )
-
-    @staticmethod
-    def _counts(hits: list[ScoredChunk]) -> FacetCounts:
-        """Facet counts of the documents among ``hits``, each counted once (by its best chunk)."""
-        return candidate_counts(group.hits[0].document.meta for group in Searcher._group(hits))
-
-    @staticmethod
-    def _facets(groups: list[_Group]) -> dict[str, list[FacetValue]]:
-        return as_facets(candidate_counts(group.hits[0].document.meta for group in groups))

@@ -157,7 +157,7 @@ def test_size_limit_and_conversion_timeout(tmp_path: Path, deployments: Deployme
             small, keys["haryana"], meta, name="saral.pdf", data=(FIXTURES / "good" / "saral-report.pdf").read_bytes()
         )
         job = wait_for_job(small, slow.json(), bearer(keys["haryana"]))
-        assert job["status"] == "failed" and "longer than" in job["error"]
+        assert job["status"] == "failed" and "longer than" in job["error"], job
 
 
 def test_restart_keeps_documents_and_concurrent_writes_lose_nothing(tmp_path: Path, deployments: Deployments) -> None:

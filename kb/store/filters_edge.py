@@ -1,6 +1,6 @@
 """Render the parsed filter tree (:mod:`kb.store.filters`) as Qdrant Edge ``Filter`` objects.
 
-Mirrors ``_render`` in :mod:`kb.store.server` line for line; the congruence tests run the same filters
+Mirrors :mod:`kb.store.filters_server` line for line; the congruence tests run the same filters
 through both.
 """
 

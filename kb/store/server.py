@@ -34,19 +34,8 @@ from kb.store.base import (
     dimension_mismatch,
     make_hit,
 )
-from kb.store.filters import (
-    And,
-    Condition,
-    DatetimeRange,
-    HasId,
-    IsEmpty,
-    Match,
-    MatchAny,
-    Not,
-    Or,
-    Range,
-    as_list,
-)
+from kb.store.filters import Condition
+from kb.store.filters_server import to_server_filter
 from kb.store.indexing import IndexParams
 from kb.store.server_index import server_collection_config, server_search_params, server_vector_on_disk
 
@@ -392,39 +381,6 @@ class ServerStore(ChunkStore):
                 self.collection, key, facet_filter=to_server_filter(condition), limit=limit, exact=True
             )
         return [(hit.value, hit.count) for hit in response.hits]
-
-
-def to_server_filter(condition: Condition | None) -> qm.Filter | None:
-    """The qdrant-client filter for ``condition`` (mirrors :func:`kb.store.filters_edge.to_edge_filter`)."""
-    if condition is None:
-        return None
-    rendered = _render(condition)
-    return rendered if isinstance(rendered, qm.Filter) else qm.Filter(must=[rendered])
-
-
-def _render(condition: Condition) -> Any:
-    match condition:
-        case Match(key, value):
-            return qm.FieldCondition(key=key, match=qm.MatchValue(value=value))
-        case MatchAny(key, values):
-            return qm.FieldCondition(key=key, match=qm.MatchAny(any=as_list(values)))
-        case Range(key, gt, gte, lt, lte):
-            return qm.FieldCondition(key=key, range=qm.Range(gt=gt, gte=gte, lt=lt, lte=lte))
-        case DatetimeRange(key, gt, gte, lt, lte):
-            bounds = {"gt": gt, "gte": gte, "lt": lt, "lte": lte}
-            parsed = {name: datetime.fromisoformat(v) for name, v in bounds.items() if v is not None}
-            return qm.FieldCondition(key=key, range=qm.DatetimeRange(**parsed))
-        case IsEmpty(key):
-            return qm.IsEmptyCondition(is_empty=qm.PayloadField(key=key))
-        case HasId(ids):
-            return qm.HasIdCondition(has_id=list(ids))
-        case And(conditions):
-            return qm.Filter(must=[_render(c) for c in conditions] or None)
-        case Or(conditions):
-            return qm.Filter(should=[_render(c) for c in conditions])
-        case Not(inner):
-            return qm.Filter(must_not=[_render(inner)])
-    raise TypeError(f"unknown filter condition {condition!r}")  # pragma: no cover
 
 
 def _vectors(point: PointData) -> dict[str, Any]:

@@ -133,12 +133,27 @@ def test_bad_uploads_are_clear_problems(client: TestClient, keys: dict[str, str]
     assert client.get("/v1/documents", params={"limit": 200}).json()["total"] >= 5  # nothing lost
 
 
+def _long_pdf(pages: int) -> bytes:
+    """A text PDF of ~220 KB that takes about a second to convert (every page is read)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for n in range(pages):
+        pdf.add_page()
+        for line in range(40):
+            pdf.text(10, 10 + 6.5 * line, f"Page {n}, line {line}: the block office hears grievances every Thursday.")
+    return bytes(pdf.output())
+
+
 def test_size_limit_and_conversion_timeout(tmp_path: Path, deployments: Deployments) -> None:
-    settings = deployments.settings(tmp_path / "kb", max_upload_bytes=20_000, conversion_timeout_s=0.001)
+    # a limit far below the conversion's second: with a 1 ms limit a 4 KB PDF once converted while the
+    # waiting thread was descheduled on a loaded machine (the limit means "at least", not "exactly")
+    settings = deployments.settings(tmp_path / "kb", max_upload_bytes=300_000, conversion_timeout_s=0.05)
     keys = make_keys(settings)
     with TestClient(create_app(settings)) as small:
         meta = {"title": "Big", "states": ["Haryana"]}
-        too_big = _upload(small, keys["haryana"], meta, name="big.txt", data=b"a" * 400_000)
+        too_big = _upload(small, keys["haryana"], meta, name="big.txt", data=b"a" * 1_000_000)
         assert too_big.status_code == 413 and too_big.headers["content-type"] == PROBLEM
 
         def chunked_body():  # type: ignore[no-untyped-def]
@@ -153,9 +168,9 @@ def test_size_limit_and_conversion_timeout(tmp_path: Path, deployments: Deployme
             headers={**bearer(keys["haryana"]), "content-type": "multipart/form-data; boundary=b"},
         )
         assert streamed.status_code == 413 and streamed.headers["content-type"] == PROBLEM, streamed.text
-        slow = _upload(
-            small, keys["haryana"], meta, name="saral.pdf", data=(FIXTURES / "good" / "saral-report.pdf").read_bytes()
-        )
+        slow_pdf = _long_pdf(300)
+        assert len(slow_pdf) < settings.max_upload_bytes
+        slow = _upload(small, keys["haryana"], meta, name="saral.pdf", data=slow_pdf)
         job = wait_for_job(small, slow.json(), bearer(keys["haryana"]))
         assert job["status"] == "failed" and "longer than" in job["error"], job
 

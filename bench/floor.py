@@ -40,26 +40,33 @@ def collect(searcher: Searcher, paths: list[Path]) -> list[dict[str, Any]]:
                         "fused": group.score,
                         "cosine": found.cosine,
                         "coverage": found.coverage,
+                        "e5_cosine": found.e5_cosine,
                     }
                 )
     return rows
 
 
-def grid(rows: list[dict[str, Any]]) -> list[tuple[float, float, int, float]]:
-    wanted = {r["qid"]: r["wanted"] for r in rows if not r["none_relevant"]}
-    found_all = sum(1 for r in rows if r["relevant"])
-    out = []
-    for cos in [x / 100 for x in range(20, 66, 2)]:
-        for cov in [x / 100 for x in range(40, 102, 5)]:
+def outcome(rows: list[dict[str, Any]], floor: float, e5_floor: float, terms: float) -> tuple[int, float]:
+    """No-match queries answered and the share of relevant top-10 hits made weak, under the
+    product's rule (search.relevance): ``cosine + coverage >= floor`` or ``coverage >= terms``."""
 
-            def strong(r: dict[str, Any], cos: float = cos, cov: float = cov) -> bool:
-                return (r["cosine"] is not None and r["cosine"] >= cos) or r["coverage"] >= cov
+    def strong(r: dict[str, Any]) -> bool:
+        if r["cosine"] is not None and r["cosine"] + r["coverage"] >= floor:
+            return True
+        return (r["e5_cosine"] is not None and r["e5_cosine"] + r["coverage"] >= e5_floor) or r["coverage"] >= terms
 
-            answered = len({r["qid"] for r in rows if r["none_relevant"] and strong(r)})
-            kept = sum(1 for r in rows if r["relevant"] and strong(r))
-            lost = (found_all - kept) / max(1, sum(wanted.values()))
-            out.append((cos, cov, answered, round(lost, 4)))
-    return out
+    answered = len({r["qid"] for r in rows if r["none_relevant"] and strong(r)})
+    relevant = [r for r in rows if r["relevant"]]
+    return answered, round(sum(1 for r in relevant if not strong(r)) / max(1, len(relevant)), 4)
+
+
+def grid(rows: list[dict[str, Any]], terms: float) -> list[tuple[float, float, int, float]]:
+    """(MiniLM floor, e5 floor, answered, lost) over a grid of both floors."""
+    return [
+        (floor / 100, e5_floor / 100, *outcome(rows, floor / 100, e5_floor / 100, terms))
+        for floor in range(50, 112, 2)
+        for e5_floor in range(70, 132, 2)
+    ]
 
 
 def main() -> None:
@@ -81,17 +88,22 @@ def main() -> None:
         ("top 1 of no-match queries", lambda r: r["none_relevant"] and r["rank"] == 1),
     ):
         chosen = [r for r in rows if pick(r)]
-        for key in ("fused", "cosine", "coverage"):
+        for key, name in (("fused", "fused"), ("cosine", "MiniLM cos"), ("e5_cosine", "e5 cos"), ("coverage", "words")):
             values = sorted(r[key] for r in chosen if r[key] is not None)
             if values:
                 q = statistics.quantiles(values, n=20) if len(values) > 1 else values * 19
-                print(f"{label:<34} {key:<8} n={len(values):<4} min={values[0]:.3f} p5={q[0]:.3f} "
+                print(f"{label:<34} {name:<10} n={len(values):<4} min={values[0]:.3f} p5={q[0]:.3f} "
                       f"p50={statistics.median(values):.3f} p95={q[-1]:.3f} max={values[-1]:.3f}")  # fmt: skip
-    best = [g for g in grid(rows) if g[2] == 0]
+    table = grid(rows, settings.match_terms)
+    current = outcome(rows, settings.match_floor, settings.match_floor_e5, settings.match_terms)
+    print(f"the defaults (KB_MATCH_FLOOR {settings.match_floor}, KB_MATCH_FLOOR_E5 {settings.match_floor_e5}, "
+          f"KB_MATCH_TERMS {settings.match_terms}): {current[0]} no-match queries answered, {current[1]:.2%} of "
+          "the relevant top-10 hits weak")  # fmt: skip
+    best = [g for g in table if g[2] == 0]
     best.sort(key=lambda g: (g[3], g[0], g[1]))
-    print("floors with no no-match query answered, least recall@10 lost first (cosine, coverage, answered, lost):")
+    print("floors with no no-match query answered, least relevant hits made weak first (floor, e5 floor, lost):")
     for row in best[:10]:
-        print(row)
+        print(row[0], row[1], row[3])
 
 
 if __name__ == "__main__":

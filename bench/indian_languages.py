@@ -1,9 +1,10 @@
 """Dense model layouts side by side: ingest time, index size, RSS and our eval set by kind.
 
-    .venv/bin/python -m bench.indian_languages [--rounds 5] [--model minilm --model minilm+e5 ...]
+    .venv/bin/python -m bench.indian_languages [--rounds 5] [--model minilm --model minilm+e5:chunk ...]
 
-For each ``KB_DENSE_MODEL`` value, ``kb ingest content/`` into a fresh KB as a child process (one
-warm-up each, then ``--rounds`` rounds interleaved A B, B A, ... so a busy machine slows all alike),
+For each ``KB_DENSE_MODEL`` value (``minilm+e5`` with KB_E5_SCOPE=document, the default;
+``minilm+e5:chunk`` with an e5 vector per chunk), ``kb ingest content/`` into a fresh KB as a child
+process (one warm-up each, then ``--rounds`` rounds interleaved A B, B A, ... so a busy machine slows all alike),
 with wall time, the child's peak RSS and the index's size on disk (allocated blocks: Edge's files
 are sparse); then ``kb eval tests/eval/queries.jsonl`` on the last KB in dense, sparse and hybrid
 mode, nDCG@10 by kind and recall@5 of the Hindi and other-language queries. Prints the load average
@@ -29,7 +30,11 @@ MODES = ("dense", "sparse", "hybrid")
 
 
 def _env(model: str) -> dict[str, str]:
-    return {**os.environ, "KB_DENSE_MODEL": model, "HF_HUB_OFFLINE": "1", "HAYSTACK_TELEMETRY_ENABLED": "False"}
+    """``model`` is a KB_DENSE_MODEL value, optionally with a KB_E5_SCOPE after a colon (``minilm+e5:chunk``)."""
+    dense, _, scope = model.partition(":")
+    extra = {"KB_E5_SCOPE": scope} if scope else {}
+    quiet = {"HF_HUB_OFFLINE": "1", "HAYSTACK_TELEMETRY_ENABLED": "False"}
+    return {**os.environ, "KB_DENSE_MODEL": dense, **quiet, **extra}
 
 
 def _run(args: list[str], model: str) -> tuple[float, int, str, float]:
@@ -99,7 +104,9 @@ def _print_eval(model: str, report: dict[str, Any], kinds_only: tuple[str, ...] 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", action="append", help="KB_DENSE_MODEL values (default: minilm, minilm+e5)")
+    parser.add_argument(
+        "--model", action="append", help="KB_DENSE_MODEL[:KB_E5_SCOPE] values (default: minilm, minilm+e5)"
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-warm-up", action="store_true", help="skip the warm-up ingest of each model")
     parser.add_argument("--eval-only", action="store_true", help="evaluate the KBs of an earlier run (no timing)")

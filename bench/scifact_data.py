@@ -90,6 +90,27 @@ def passages(variant: str, settings: Settings) -> Passages:
     return Passages(ids, titles, texts, dense, seconds)
 
 
+def e5_lead_vectors(settings: Settings) -> np.ndarray:
+    """e5 vectors of every abstract's lead, title first, cut to KB_E5_LEAD_TOKENS tokens: what
+    ``KB_DENSE_MODEL=minilm+e5`` with ``KB_E5_SCOPE=document`` gives each document (kb/e5.py)."""
+    corpus = load_corpus()
+    path = CACHE / f"scifact-doc-e5-lead{settings.e5_lead_tokens}-dense.npy"
+    if path.exists():
+        cached = np.load(path)
+        if cached.shape[0] == len(corpus):
+            return cached
+    from kb.e5 import document_lead, embed_leads
+
+    started = time.perf_counter()
+    leads = [document_lead(d["title"], [d["text"]]) for d in corpus]
+    vectors = np.asarray(embed_leads(leads, settings.e5_lead_tokens), dtype=np.float32)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    timing = {"seconds": time.perf_counter() - started, "units": len(corpus)}
+    (CACHE / f"scifact-doc-e5-lead{settings.e5_lead_tokens}-timing.json").write_text(json.dumps(timing))
+    return vectors
+
+
 def query_vectors(queries: list[EvalQuery], settings: Settings) -> np.ndarray:
     encoder = "" if settings.query_encoder == "torch" else f"{settings.query_encoder}-"  # KB_QUERY_ENCODER
     path = CACHE / f"scifact-queries-{_model_key(settings)}{encoder}dense.npy"

@@ -18,6 +18,7 @@ from ingest.chunking import Chunker
 from ingest.chunking_text import contents_sections
 from ingest.converters import convert_bytes
 from ingest.quality import practice_warnings
+from kb.e5 import LEAD_META, document_lead, dominant_script
 from kb.embedding import CONTEXT_META_FIELD
 from kb.errors import InputError, MetadataError, PayloadTooLargeError
 from kb.metadata import (
@@ -209,6 +210,7 @@ def chunk_documents(prepared: PreparedDocument, *, version: int) -> list[Documen
         "version": version,
     }
     ocr_pages = {s.page: s.ocr_confidence for s in prepared.converted.sections if s.ocr}
+    lead = document_lead(meta.title, (chunk.text for chunk in prepared.chunks))  # e5's (kb/dual.py); not stored
     documents = []
     for chunk in prepared.chunks:
         chunk_meta = {
@@ -221,6 +223,8 @@ def chunk_documents(prepared: PreparedDocument, *, version: int) -> list[Documen
             "ocr": chunk.page in ocr_pages,  # text read by OCR (each PDF section lies on one page)
             "ocr_confidence": ocr_pages.get(chunk.page),
             CONTEXT_META_FIELD: chunk.context or None,
+            "script": dominant_script(chunk.text),  # per chunk: a document may mix languages
+            LEAD_META: lead,
         }
         documents.append(
             Document(id=chunk_point_id(meta.id, chunk.index, chunk.text), content=chunk.text, meta=chunk_meta)

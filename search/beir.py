@@ -15,6 +15,7 @@ from haystack.document_stores.types import DuplicatePolicy
 
 from ingest.chunking import Chunker
 from ingest.pipeline import build_embedding_pipeline
+from kb.e5 import LEAD_META, document_lead, dominant_script
 from kb.embedding import CONTEXT_META_FIELD
 from kb.models import ConvertedDocument, Section, chunk_point_id
 from kb.settings import Settings
@@ -36,9 +37,11 @@ def index_beir(
     written = 0
     for done, row in enumerate(iter_beir_corpus(folder), 1):
         converted = ConvertedDocument(sections=(Section(row["text"] or row["title"]),), media_type="text/plain")
+        lead = document_lead(row["title"], [row["text"]])
         for chunk in chunker.chunk(converted, title=row["title"]):
             meta = {"document_id": row["_id"], "title": row["title"], "chunk_index": chunk.index,
-                    "is_head": chunk.index == 0, CONTEXT_META_FIELD: chunk.context or None}  # fmt: skip
+                    "is_head": chunk.index == 0, CONTEXT_META_FIELD: chunk.context or None,
+                    "script": dominant_script(chunk.text), LEAD_META: lead}  # fmt: skip
             batch.append(
                 Document(id=chunk_point_id(row["_id"], chunk.index, chunk.text), content=chunk.text, meta=meta)
             )

@@ -11,6 +11,12 @@ signals do separate them, and each covers what the other cannot:
   the document's best passages and title (``KB_MATCH_TERMS``). It decides alone for Hindi queries
   answered by BM25, whose MiniLM vector is noise.
 
+With ``KB_DENSE_MODEL=minilm+e5`` e5's cosine is a second meaning signal against its own floor
+(``KB_MATCH_FLOOR_E5``; e5 puts everything closer together than MiniLM, so one number cannot serve
+both): a document passing either is strong. Without it a Hindi query answered from an English case
+study, or an English one from a Hindi case study, would have only the words the two share, usually
+none, and MiniLM's cosine of Hindi text is noise.
+
 Neither alone separates well (relevant paraphrases sit at cosine 0.34 with half the words; an
 off-topic question reaches 0.46 with none), their sum does: a document is strong when
 ``cosine + coverage >= KB_MATCH_FLOOR`` or, whatever the cosine, ``coverage >= KB_MATCH_TERMS``.
@@ -33,11 +39,14 @@ class Evidence:
     """Why a document matched: dense cosine of its best chunk (None without a dense vector) and the
     share of the query's concepts (terms with their synonyms) found in its passages."""
 
-    cosine: float | None
+    cosine: float | None  # MiniLM's; None when MiniLM cannot read the query (Hindi)
     coverage: float
+    e5_cosine: float | None = None  # e5's (KB_DENSE_MODEL=minilm+e5), judged by its own floor
 
-    def strong(self, floor: float, terms_floor: float) -> bool:
+    def strong(self, floor: float, terms_floor: float, e5_floor: float | None = None) -> bool:
         if self.cosine is not None and self.cosine + self.coverage >= floor:
+            return True
+        if self.e5_cosine is not None and e5_floor is not None and self.e5_cosine + self.coverage >= e5_floor:
             return True
         return self.coverage >= terms_floor
 
@@ -60,11 +69,16 @@ def evidence(
     concepts: Sequence[frozenset[int]],
     passages: Sequence[Document],
     vector: Sequence[float] | None,
+    *,
+    e5: Sequence[float] | None = None,
+    e5_vector: Sequence[float] | None = None,
 ) -> Evidence:
-    """Evidence for one document from its best ``passages`` (best first) and the best one's ``vector``."""
+    """Evidence for one document from its best ``passages`` (best first) and the best one's ``vector``
+    (MiniLM's, for the query's ``dense``) and ``e5_vector`` (for the query's ``e5``)."""
     texts = [f"{p.meta.get('title') or ''}\n{p.content or ''}" for p in passages]
     found: set[int] = set()
     for sparse in bm25.embed_documents(texts):
         found.update(sparse.indices)
-    similarity = cosine(dense, vector) if dense is not None and vector is not None else None
-    return Evidence(cosine=similarity, coverage=coverage(concepts, found))
+    similarity = cosine(dense, vector) if dense is not None and vector else None
+    e5_similarity = cosine(e5, e5_vector) if e5 is not None and e5_vector else None
+    return Evidence(cosine=similarity, coverage=coverage(concepts, found), e5_cosine=e5_similarity)

@@ -9,14 +9,13 @@ chunks) among the candidates.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from haystack.dataclasses import SparseEmbedding
 
-from kb.e5 import E5TextEmbedder
+from kb.e5 import E5TextEmbedder, mostly_latin
 from kb.embedding import make_text_embedder
 from kb.errors import QueryError
 from kb.models import SparseVector
@@ -48,15 +47,6 @@ def both(first: dict[str, Any] | None, second: dict[str, Any] | None) -> dict[st
     if first is None or second is None:
         return first or second
     return {"operator": "AND", "conditions": [first, second]}
-
-
-def mostly_latin(text: str) -> bool:
-    """True when most letters of ``text`` are Latin script (what the English dense model can read)."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return True
-    latin = sum(1 for c in letters if c.isascii() or "LATIN" in unicodedata.name(c, ""))
-    return latin >= len(letters) / 2
 
 
 @dataclass(frozen=True)
@@ -163,26 +153,31 @@ class Searcher:
 
     def is_strong(self, found: Evidence) -> bool:
         """Whether ``found`` passes the relevance floor (KB_MATCH_FLOOR, KB_MATCH_TERMS)."""
-        return found.strong(self.settings.match_floor, self.settings.match_terms)
+        return found.strong(self.settings.match_floor, self.settings.match_terms, self.settings.match_floor_e5)
 
     def judge(self, groups: list[DocumentGroup], run: QueryRun) -> list[Evidence]:
         """The floor's evidence per document (search.relevance), one vector read for all of them."""
-        vectors: dict[str, list[float] | None] = {}
+        vectors: dict[str, list[float]] = {}
         dense = run.dense if run.dense_reads_query else None
-        if dense is not None and groups:
-            best = [g.hits[0].document.id for g in groups]
-            # MiniLM's part of a minilm+e5 embedding: the floor is calibrated on MiniLM cosines
-            vectors = {d.id: (d.embedding or [])[: len(dense)] for d in self.store.get(best, with_vectors=True)}
-        return [
-            evidence(
-                self.bm25,
-                dense,
-                run.concepts,
-                [h.document for h in g.hits[:PASSAGES_PER_DOCUMENT]],
-                vectors.get(g.hits[0].document.id),
+        if (dense is not None or run.e5 is not None) and groups:
+            ids = [g.hits[0].document.id for g in groups]
+            vectors = {d.id: d.embedding or [] for d in self.store.get(ids, with_vectors=True)}
+        # minilm+e5 stores both halves in one embedding: MiniLM's first, e5's after it
+        width = self.store.dense_dim
+        found = []
+        for group in groups:
+            best = group.hits[0].document
+            # MiniLM judges where it reads both sides; e5 where either is in an Indian script (its
+            # cosine of English gibberish with English text is as high as of a real match)
+            english = dense is not None and mostly_latin(best.content or "")
+            vector = vectors.get(best.id, [])
+            passages = [h.document for h in group.hits[:PASSAGES_PER_DOCUMENT]]
+            found.append(
+                evidence(self.bm25, dense, run.concepts, passages, vector[:width])
+                if english or run.e5 is None
+                else evidence(self.bm25, None, run.concepts, passages, None, e5=run.e5, e5_vector=vector[width:])
             )
-            for g in groups
-        ]
+        return found
 
     def candidates(
         self,

@@ -9,6 +9,7 @@ so ``kb reindex`` can always rebuild it.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -38,6 +39,7 @@ from kb.catalog.reviews import SubmissionCatalog
 from kb.catalog.schema import open_database
 from kb.catalog.tables import properties
 from kb.errors import ConfigError
+from kb.settings import DENSE_MODELS, Settings
 
 __all__ = [
     "AdoptionEvent",
@@ -53,6 +55,8 @@ __all__ = [
     "SubmissionSummary",
     "VersionRecord",
 ]
+
+_log = logging.getLogger(__name__)
 
 
 class Catalog(
@@ -84,6 +88,24 @@ class Catalog(
     def set_index_model(self, model: str) -> None:
         with self.db.transaction() as conn:
             self.db.upsert(conn, properties, {"name": "index_model", "value": model}, keys=("name",))
+
+    def settle_index_model(self, settings: Settings, *, index_empty: bool) -> None:
+        """:meth:`check_index_model` for ``settings``, except that when KB_DENSE_MODEL is not set an
+        index built under an earlier default keeps its model: ``settings`` is changed in place (the
+        process's one configuration), with a warning, so an upgrade never stops a running exchange.
+        ``kb reindex`` (which does not come here) then rebuilds it with the default."""
+        recorded = self.index_model()
+        earlier = next((key for key, name in DENSE_MODELS.items() if name == recorded), None)
+        explicit = "dense_model" in settings.model_fields_set  # KB_DENSE_MODEL or a keyword
+        if earlier and earlier != settings.dense_model and not index_empty and not explicit:
+            _log.warning(
+                "this index was built with %s; KB_DENSE_MODEL is not set, so it keeps that model. Run `kb reindex` "
+                "to rebuild it with the default (%s: Hindi and the other Indian languages)",
+                recorded,
+                settings.dense_model_name,
+            )
+            settings.dense_model = earlier  # type: ignore[assignment]
+        self.check_index_model(settings.dense_model_name, index_empty=index_empty)
 
     def check_index_model(self, model: str, *, index_empty: bool) -> None:
         """Refuse to mix models: vectors of two models in one index would rank as noise.

@@ -62,6 +62,10 @@ __all__ = [  # the values live in kb.store.points; importers name them from here
     "point_id",
 ]
 
+# Meta keys starting with this are the writer's working notes (e.g. e5's document lead, kb.e5.LEAD_META):
+# never stored, so a chunk's payload holds only what search shows or filters on.
+TRANSIENT_META_PREFIX = "_"
+
 # Every field the product filters or facets on gets a payload index at creation, on both backends.
 PAYLOAD_INDEXES: dict[str, Literal["keyword", "integer", "bool"]] = {
     "meta.document_id": "keyword",
@@ -70,6 +74,7 @@ PAYLOAD_INDEXES: dict[str, Literal["keyword", "integer", "bool"]] = {
     "meta.sector": "keyword",
     "meta.level": "keyword",
     "meta.language": "keyword",
+    "meta.script": "keyword",  # of each chunk (kb.e5.dominant_script)
     "meta.tags": "keyword",
     "meta.status": "keyword",
     "meta.year": "integer",
@@ -184,6 +189,7 @@ class ChunkStore(ABC):
             )
         excluded = Not(HasId(tuple(point_id(i) for i in plan.exclude_ids))) if plan.exclude_ids else None
         condition = combine(condition, excluded)
+        e5_condition = combine(condition, parse_filters(plan.e5_filters)) if plan.e5_filters else condition
         asked = plan.limit
         hits = self._query(
             replace(
@@ -193,6 +199,7 @@ class ChunkStore(ABC):
                 rrf_weights=plan.rrf_weights if plan.fused else None,
             ),
             condition,
+            e5_condition,
         )
         # Qdrant leaves the order of equal scores open (RRF ranks (1, 5) and (5, 1) tie; so do copied
         # passages): order ties by point id, a few extra hits settling ties at the cut-off alike.
@@ -310,9 +317,10 @@ class ChunkStore(ABC):
     def _set_meta_where(self, condition: Condition, meta: dict[str, Any]) -> None: ...
 
     @abstractmethod
-    def _query(self, plan: QueryPlan, condition: Condition | None) -> list[Hit]:
-        """Run a checked plan: ``condition`` is its filters parsed (exclusions included), its limits
-        already widened for ties; backends read the plan, never its Haystack ``filters``."""
+    def _query(self, plan: QueryPlan, condition: Condition | None, e5_condition: Condition | None) -> list[Hit]:
+        """Run a checked plan: ``condition`` is its filters parsed (exclusions included), ``e5_condition``
+        the same for the ``e5`` list (with ``e5_filters``), its limits already widened for ties; backends
+        read the plan, never its Haystack ``filters``."""
 
     @abstractmethod
     def _facet(self, key: str, condition: Condition | None, limit: int) -> list[tuple[FacetValue, int]]: ...
@@ -336,7 +344,8 @@ class ChunkStore(ABC):
             SparseVector(list(given.indices), [float(v) for v in given.values]) if given and given.indices else None
         )
         try:  # the same JSON payload for both clients (Edge rejects dates, qdrant-client stringifies them)
-            meta = json.loads(json.dumps(document.meta, default=_json_default))
+            kept = {k: v for k, v in document.meta.items() if not k.startswith(TRANSIENT_META_PREFIX)}
+            meta = json.loads(json.dumps(kept, default=_json_default))
         except (TypeError, ValueError) as exc:
             raise ValueError(f"Document {document.id!r}: metadata is not JSON: {exc}") from exc
         payload = {"id": document.id, "content": document.content, "meta": meta}

@@ -271,17 +271,23 @@ class EdgeStore(EdgeIndexing, ChunkStore):
         edge_filter = to_edge_filter(condition) or qe.Filter()
         self._apply(qe.UpdateOperation.set_payload_by_filter(edge_filter, meta, key="meta"))
 
-    def _query(self, plan: QueryPlan, condition: Condition | None) -> list[Hit]:
+    def _query(self, plan: QueryPlan, condition: Condition | None, e5_condition: Condition | None) -> list[Hit]:
         edge_filter = to_edge_filter(condition)
+        e5_filter = edge_filter if e5_condition is condition else to_edge_filter(e5_condition)
         queries = [qe.Query.Nearest([float(x) for x in v], using=name) for name, v in plan.dense_lists()]
+        filters = [e5_filter if name == E5 else edge_filter for name, _ in plan.dense_lists()]
+        thresholds = [plan.e5_min_score if name == E5 else None for name, _ in plan.dense_lists()]
         if plan.sparse is not None:
             queries.append(qe.Query.Nearest(qe.SparseVector(plan.sparse.indices, plan.sparse.values), using=SPARSE))
+            filters.append(edge_filter)
+            thresholds.append(None)
         params = edge_search_params(self.index)  # hnsw_ef, rescoring; sparse searches ignore them
         if len(queries) == 1:
             request = qe.QueryRequest(
                 limit=plan.limit,
                 query=queries[0],
-                filter=edge_filter,
+                filter=filters[0],
+                score_threshold=thresholds[0],
                 with_payload=True,
                 with_vector=plan.with_vectors,
                 params=params,
@@ -294,7 +300,8 @@ class EdgeStore(EdgeIndexing, ChunkStore):
             request = qe.QueryRequest(
                 limit=plan.limit,
                 prefetches=[
-                    qe.Prefetch(limit=plan.prefetch_limit, query=q, filter=edge_filter, params=params) for q in queries
+                    qe.Prefetch(limit=plan.prefetch_limit, query=q, filter=f, params=params, score_threshold=t)
+                    for q, f, t in zip(queries, filters, thresholds, strict=True)
                 ],
                 query=fused,
                 filter=edge_filter,

@@ -67,6 +67,8 @@ class QueryPlan:
     exclude_ids: Sequence[str] = ()
     with_vectors: bool = False
     e5: list[float] | None = None
+    e5_filters: dict[str, Any] | None = None  # ANDed into the e5 list only (what MiniLM cannot read)
+    e5_min_score: float | None = None  # the e5 list keeps only hits at least this close
 
     @property
     def fused(self) -> bool:

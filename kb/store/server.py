@@ -335,8 +335,9 @@ class ServerStore(ChunkStore):
         with self._translate():
             self.client.set_payload(self.collection, meta, points=selector, key="meta", wait=True)
 
-    def _query(self, plan: QueryPlan, condition: Condition | None) -> list[Hit]:
+    def _query(self, plan: QueryPlan, condition: Condition | None, e5_condition: Condition | None) -> list[Hit]:
         server_filter = to_server_filter(condition)
+        e5_filter = server_filter if e5_condition is condition else to_server_filter(e5_condition)
         queries: list[tuple[Any, str]] = [([float(x) for x in v], name) for name, v in plan.dense_lists()]
         if plan.sparse is not None:
             queries.append((qm.SparseVector(indices=plan.sparse.indices, values=plan.sparse.values), SPARSE))
@@ -347,7 +348,8 @@ class ServerStore(ChunkStore):
                     self.collection,
                     query=queries[0][0],
                     using=queries[0][1],
-                    query_filter=server_filter,
+                    query_filter=e5_filter if queries[0][1] == E5 else server_filter,
+                    score_threshold=plan.e5_min_score if queries[0][1] == E5 else None,
                     limit=plan.limit,
                     with_payload=True,
                     with_vectors=plan.with_vectors,
@@ -360,14 +362,22 @@ class ServerStore(ChunkStore):
                     else qm.FusionQuery(fusion=qm.Fusion.DBSF)
                 )
                 prefetch = [
-                    qm.Prefetch(query=q, using=using, filter=server_filter, limit=plan.prefetch_limit, params=params)
+                    qm.Prefetch(
+                        query=q,
+                        using=using,
+                        filter=e5_filter if using == E5 else server_filter,
+                        score_threshold=plan.e5_min_score if using == E5 else None,
+                        limit=plan.prefetch_limit,
+                        params=params,
+                    )
                     for q, using in queries
                 ]
                 response = self.client.query_points(
                     self.collection,
                     prefetch=prefetch,
                     query=fused,
-                    query_filter=server_filter,
+                    query_filter=e5_filter if queries[0][1] == E5 else server_filter,
+                    score_threshold=plan.e5_min_score if queries[0][1] == E5 else None,
                     limit=plan.limit,
                     with_payload=True,
                     with_vectors=plan.with_vectors,

@@ -202,7 +202,7 @@ def test_adopted_by_filters_search_and_listings_to_practices_taken_up(client: Te
 
 def test_the_adoption_boost_lifts_practices_taken_up_and_is_off_by_default(client: TestClient) -> None:
     searcher = client.app.state.searcher  # type: ignore[attr-defined]
-    params: dict[str, str | int] = {"q": "grievance redressal and citizen services", "top_k": 20}
+    params: dict[str, str | int] = {"q": "cyber security guideline", "top_k": 20}
     plain = client.get("/v1/search", params=params).json()["results"]
     counts = client.app.state.catalog.adoption_counts()  # type: ignore[attr-defined]
     assert counts.get("karnataka-bhoomi") == 1 and counts.get("haryana-cm-window") == 2  # Kerala's is dropped

@@ -36,9 +36,11 @@ def test_open_store_creates_then_loads_the_edge_shard(edge_dir: Path) -> None:
     with open_store(settings, dense_dim=DIM) as store:
         assert isinstance(store, EdgeStore)
         assert store.path == settings.index_dir
-        store.write_documents([Document(id="a", content="hello", embedding=[1.0] * DIM)])
+        assert store.dense_names == ("dense", "e5")  # the default: MiniLM and e5 per chunk (minilm+e5)
+        store.write_documents([Document(id="a", content="hello", embedding=[1.0] * DIM * 2)])
         info = store.info()
         assert (info["backend"], info["points"], info["dense_dim"]) == ("edge", 1, DIM)
+        assert info["dense_vectors"] == ["dense", "e5"]
         assert set(store.shard.info().payload_schema) == set(PAYLOAD_INDEXES)
     with open_store(settings, dense_dim=DIM) as store:  # the lock was released by the context manager
         assert store.count_documents() == 1

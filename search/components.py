@@ -13,6 +13,9 @@ ranks exactly as the Searcher does, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import math
+import threading
+import time
 from typing import Any
 
 from haystack import Document, Pipeline, component
@@ -50,6 +53,29 @@ class Bm25QueryEmbedder:
             if vector.indices
             else None
         }
+
+
+class IndianScriptChunks:
+    """Whether the index holds any chunk in an Indian script, recounted at most every ``ttl`` seconds.
+
+    Why: beside MiniLM, e5 reads a Latin-script query only to search such chunks (E5_BESIDE_MINILM),
+    and its query vector costs 10-20 ms of CPU here, more than the rest of a search; an English-only
+    exchange should not pay it. A chunk ingested in another process is seen within ``ttl``.
+    """
+
+    def __init__(self, store: ChunkStore, ttl: float = 10.0) -> None:
+        self.store = store
+        self.ttl = ttl
+        self._checked = -math.inf
+        self._present = False
+        self._lock = threading.Lock()
+
+    def __call__(self) -> bool:
+        with self._lock:
+            if time.monotonic() - self._checked >= self.ttl:
+                self._present = self.store.count(E5_BESIDE_MINILM) > 0
+                self._checked = time.monotonic()
+            return self._present
 
 
 @component

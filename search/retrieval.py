@@ -23,7 +23,7 @@ from kb.settings import Settings
 from kb.store import Bm25Encoder, ChunkStore, ScoredChunk
 from kb.store.base import E5, QueryPlan
 from search.adoption_scope import AdoptionSource, adoption_boosts, resolve_adopted_by
-from search.components import make_retriever
+from search.components import IndianScriptChunks, make_retriever
 from search.facets import FACETS, FacetCounts, chosen_values, filtered_on, relaxed
 from search.grouping import PASSAGES_PER_DOCUMENT, DocumentGroup, group_facets, group_hits, hit_counts, shape_result
 from search.query_cache import QueryVectorCache
@@ -75,9 +75,10 @@ class Searcher:
         self.e5_embedder = E5TextEmbedder(threads=1) if settings.e5_vector else None  # beside MiniLM
         self.bm25 = Bm25Encoder()
         self.expander = make_expander(settings.thesaurus_file, self.bm25, weight=settings.thesaurus_weight)
-        pool = QueryPool(settings.query_threads, torch_threads=settings.torch_threads)  # a core per query
-        self.query_cache = QueryVectorCache(settings.dense_model_name, pool=pool)  # paging, repeats
+        self.query_pool = QueryPool(settings.query_threads, torch_threads=settings.torch_threads)  # a core each
+        self.query_cache = QueryVectorCache(settings.dense_model_name, pool=self.query_pool)  # paging, repeats
         self.retriever = make_retriever(settings, store)
+        self.indian_chunks = IndianScriptChunks(store)  # whether e5 has anything to add for a Latin query
 
     def warm_up(self) -> None:
         self.text_embedder.warm_up()
@@ -218,8 +219,15 @@ class Searcher:
         wants_dense = mode in ("hybrid", "dense")
         # minilm+e5: MiniLM + e5 + BM25 for a Latin-script query, e5 + BM25 for the others (MiniLM's
         # vector of Hindi is noise); docs/search-quality.md, "Indian languages by default"
-        e5 = self.embed_e5(text) if wants_dense and self.e5_embedder is not None else None
-        dense = self.embed_query(text) if wants_dense and (latin or e5 is None) else None
+        # (for a Latin-script query e5 searches only chunks in an Indian script: none, no e5 vector)
+        wants_e5 = wants_dense and self.e5_embedder is not None and (not latin or self.indian_chunks())
+        dense: list[float] | None
+        e5: list[float] | None
+        if wants_e5 and latin:  # both vectors at once, each on its own core (search.query_pool)
+            dense, e5 = self.query_pool.run_all([lambda: self.embed_query(text), lambda: self.embed_e5(text)])
+        else:
+            e5 = self.embed_e5(text) if wants_e5 else None
+            dense = self.embed_query(text) if wants_dense and (latin or e5 is None) else None
         run = QueryRun(
             dense=dense, sparse=sparse, concepts=concepts, also_searched=also, dense_reads_query=reads, e5=e5
         )

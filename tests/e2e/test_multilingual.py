@@ -14,6 +14,8 @@ from haystack import Document
 from kb.e5 import E5DocumentEmbedder, document_lead, embed_leads
 from kb.settings import Settings
 from kb.store import open_store
+from search.retrieval import Searcher
+from search.schemas import SearchRequest
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import run_cli, run_json, run_kb_process
 
@@ -222,3 +224,27 @@ def test_e5_alone_is_still_an_option(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert run_json("ingest", str(corpus), "--kb-dir", str(kb_dir))["added"] == 5
     assert _ids(kb_dir, "किसानों के लिए ऑनलाइन भूमि अभिलेख")[0] == "karnataka-bhoomi"
     assert _ids(kb_dir, "मुख्यमंत्री को शिकायत", "--mode", "dense")[0] == "haryana-cm-window"
+
+
+def _e5_vectors_made(searcher: Searcher) -> int:
+    return sum(1 for (_, _, text) in searcher.query_cache._entries if text.startswith("\x00e5\x00"))
+
+
+def test_an_english_query_costs_an_e5_vector_only_where_chunks_in_indian_scripts_exist(
+    multilingual_kb: Path, tmp_path: Path, multilingual: None
+) -> None:
+    """Beside MiniLM, e5 searches only chunks in an Indian script: in an English-only exchange an
+    English query makes no e5 vector (10-20 ms of CPU); where a Hindi practice exists it does, and a
+    Hindi query always does."""
+    corpus = tmp_path / "good"
+    shutil.copytree(FIXTURES / "good", corpus)
+    english_only = tmp_path / "kb"
+    assert run_json("ingest", str(corpus), "--kb-dir", str(english_only))["added"] == 5
+    for kb_dir, expected in ((english_only, 0), (multilingual_kb, 1)):
+        settings = Settings(kb_dir=kb_dir)
+        with open_store(settings) as store:
+            searcher = Searcher(settings, store)
+            searcher.search(SearchRequest(query="online land records at kiosks"))
+            assert _e5_vectors_made(searcher) == expected
+            searcher.search(SearchRequest(query="किसानों के लिए ऑनलाइन भूमि अभिलेख"))
+            assert _e5_vectors_made(searcher) == expected + 1

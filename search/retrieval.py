@@ -28,7 +28,7 @@ from search.facets import FACETS, FacetCounts, chosen_values, filtered_on, relax
 from search.grouping import PASSAGES_PER_DOCUMENT, DocumentGroup, group_facets, group_hits, hit_counts, shape_result
 from search.query_cache import QueryVectorCache
 from search.query_pool import QueryPool
-from search.relevance import Evidence, evidence
+from search.relevance import Evidence, PassageTerms, evidence
 from search.schemas import (
     SearchFilters,
     SearchRequest,
@@ -74,6 +74,7 @@ class Searcher:
         self.text_embedder = make_text_embedder(settings)
         self.e5_embedder = E5TextEmbedder(threads=1) if settings.e5_vector else None  # beside MiniLM
         self.bm25 = Bm25Encoder()
+        self.passage_terms = PassageTerms(self.bm25)  # the floor's words of each passage, by chunk id
         self.expander = make_expander(settings.thesaurus_file, self.bm25, weight=settings.thesaurus_weight)
         self.query_pool = QueryPool(settings.query_threads, torch_threads=settings.torch_threads)  # a core each
         self.query_cache = QueryVectorCache(settings.dense_model_name, pool=self.query_pool)  # paging, repeats
@@ -174,9 +175,11 @@ class Searcher:
             vector = vectors.get(best.id, [])
             passages = [h.document for h in group.hits[:PASSAGES_PER_DOCUMENT]]
             found.append(
-                evidence(self.bm25, dense, run.concepts, passages, vector[:width])
+                evidence(self.passage_terms, dense, run.concepts, passages, vector[:width])
                 if english or run.e5 is None
-                else evidence(self.bm25, None, run.concepts, passages, None, e5=run.e5, e5_vector=vector[width:])
+                else evidence(
+                    self.passage_terms, None, run.concepts, passages, None, e5=run.e5, e5_vector=vector[width:]
+                )
             )
         return found
 

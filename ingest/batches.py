@@ -16,12 +16,15 @@ that checks a job's deadline as it goes.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from haystack import Document
 
+from ingest.deadlines import check_deadline, projected_end
 from ingest.prepare import PreparedDocument, chunk_documents
 from kb.catalog import DocumentRecord
 from kb.store import ChunkStore
@@ -99,3 +102,37 @@ class Prefill:
 
     def clear(self) -> None:
         self._ready = {}
+
+
+@dataclass
+class EmbeddingStep:
+    """Dense + sparse vectors for one document's chunks; chunks already in the index keep their dense
+    vector (with the document's current e5 lead, ``refresh``), a prefilled group's are taken as they are.
+
+    Fresh chunks are embedded in slices of ``step`` so a job's deadline is checked every few seconds.
+    Haystack components return new Document objects rather than mutating them, so :meth:`run`
+    returns the embedded documents in the input order.
+    """
+
+    sparse: Any  # ingest.sparse.Bm25DocumentEmbedder
+    prefill: Prefill
+    refresh: Callable[[list[Document]], list[Document]] | None
+    step: int
+
+    def run(
+        self, pipeline: Any, documents: list[Document], store: ChunkStore, deadline: float | None
+    ) -> list[Document]:
+        previous = {d.id: d for d in store.get([d.id for d in documents], with_vectors=True)}
+        fresh = [d for d in documents if previous.get(d.id) is None or previous[d.id].embedding is None]
+        embedded = self.prefill.take(fresh)  # vectors of a group of small files, embedded together
+        fresh = [d for d in fresh if d.id not in embedded]
+        began = time.monotonic()
+        for start in range(0, len(fresh), self.step):
+            check_deadline(deadline, projected=projected_end(began, start, len(fresh)))
+            output = pipeline.run({"dense": {"documents": fresh[start : start + self.step]}})["sparse"]["documents"]
+            embedded.update({d.id: d for d in output})
+        reused = [replace(d, embedding=previous[d.id].embedding) for d in documents if d.id not in embedded]
+        reused = self.refresh(reused) if self.refresh and reused else reused
+        if reused:
+            embedded.update({d.id: d for d in self.sparse.run(documents=reused)["documents"]})
+        return [embedded[d.id] for d in documents]

@@ -18,6 +18,7 @@ from ingest.chunking import Chunker
 from ingest.chunking_text import contents_sections
 from ingest.converters import convert_bytes
 from ingest.quality import practice_warnings
+from kb.catalog import Catalog, DocumentRecord
 from kb.e5 import LEAD_META, document_lead, dominant_script
 from kb.embedding import CONTEXT_META_FIELD
 from kb.errors import InputError, MetadataError, PayloadTooLargeError
@@ -230,3 +231,26 @@ def chunk_documents(prepared: PreparedDocument, *, version: int) -> list[Documen
             Document(id=chunk_point_id(meta.id, chunk.index, chunk.text), content=chunk.text, meta=chunk_meta)
         )
     return documents
+
+
+def prepared_from_catalog(catalog: Catalog, chunker: Chunker, record: DocumentRecord) -> PreparedDocument:
+    """The current version of ``record`` as the catalog keeps it (metadata and sections), chunked
+    again: what reconciling and reindexing rebuild the index from, without the original file."""
+    version = catalog.version(record.id)
+    meta = DocumentMetadata.model_validate(version.metadata)
+    converted = ConvertedDocument(
+        sections=tuple(catalog.sections(record.id)), media_type=version.media_type, title=meta.title
+    )
+    return PreparedDocument(
+        meta=meta,
+        data=b"",
+        filename=version.filename,
+        converted=converted,
+        chunks=chunker.chunk(converted, title=meta.title),
+        fingerprint=version.fingerprint,
+    )
+
+
+def document_filter(document_id: str) -> dict[str, Any]:
+    """The store filter for every chunk of one document."""
+    return {"field": "meta.document_id", "operator": "==", "value": document_id}

@@ -9,27 +9,31 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from haystack import Document
 from haystack.document_stores.types import DuplicatePolicy
 
-from ingest.batches import GROUP_BATCHES, FileGroup, PendingFile, Prefill
+from ingest.batches import GROUP_BATCHES, EmbeddingStep, FileGroup, PendingFile, Prefill
 from ingest.chunking import Chunker
+from ingest.deadlines import check_deadline, remaining
 from ingest.files import IngestReport, default_ids, discover_files
 from ingest.pipeline import build_embedding_pipeline
-from ingest.prepare import DocumentPreparer, PreparedDocument, chunk_documents, fingerprint
+from ingest.prepare import (
+    DocumentPreparer,
+    PreparedDocument,
+    chunk_documents,
+    document_filter,
+    fingerprint,
+    prepared_from_catalog,
+)
 from ingest.sparse import Bm25DocumentEmbedder
 from kb.blobs import open_blob_store
 from kb.catalog import Catalog, DocumentRecord
 from kb.diskspace import ensure_free_space
-from kb.errors import ConflictError, KBError, TimeoutExceededError
-from kb.metadata import DocumentMetadata
-from kb.models import ConvertedDocument
+from kb.errors import ConflictError, KBError
 from kb.settings import Settings
 from kb.store import ChunkStore
 
@@ -52,10 +56,11 @@ class Ingestor:
         self.chunker = Chunker(settings.resolved_model_path(), target_tokens=settings.chunk_tokens)
         self.preparer = DocumentPreparer.from_settings(settings, self.chunker)
         self.embedding = build_embedding_pipeline(settings)
-        # minilm+e5: unchanged chunks take their document's current e5 lead vector (kb/dual.py)
-        self._refresh_leads = getattr(self.embedding.get_component("dense"), "refresh", None)
         self.sparse = Bm25DocumentEmbedder()
         self._prefill = Prefill()  # vectors embedded ahead for a group of small files (kb ingest)
+        # minilm+e5: unchanged chunks take their document's current e5 lead vector (kb/dual.py)
+        refresh = getattr(self.embedding.get_component("dense"), "refresh", None)
+        self._embedding_step = EmbeddingStep(self.sparse, self._prefill, refresh, settings.embedding_batch_size * 2)
 
     def warm_up(self) -> None:
         """Load the tokenizer and the model once, before the first document."""
@@ -219,7 +224,7 @@ class Ingestor:
         if document_id is not None:
             raw_meta = {**raw_meta, "id": document_id}
         prepared = self.preparer.prepare(
-            data, filename=filename, raw_meta=raw_meta, source=filename, timeout_s=_remaining(deadline)
+            data, filename=filename, raw_meta=raw_meta, source=filename, timeout_s=remaining(deadline)
         )
         existing = self.catalog.get_document(prepared.meta.id)
         if must_be_new and existing is not None:
@@ -272,7 +277,7 @@ class Ingestor:
         if not self.blobs.exists(digest):
             self.blobs.put(prepared.data)
         documents = self._embed(chunk_documents(prepared, version=next_version), self.store, deadline)
-        _check_deadline(deadline)
+        check_deadline(deadline)
         version = self.catalog.begin_write(meta_id)
         try:
             if version != next_version:
@@ -314,7 +319,7 @@ class Ingestor:
 
     def _drop_stale(self, document_id: str, *, keep: set[str], store: ChunkStore | None = None) -> int:
         target = store or self.store
-        stale = [d.id for d in target.scroll(_document_filter(document_id)) if d.id not in keep]
+        stale = [d.id for d in target.scroll(document_filter(document_id)) if d.id not in keep]
         if stale:
             target.delete_documents(stale)
         return len(stale)
@@ -328,34 +333,14 @@ class Ingestor:
         return len(documents)
 
     def _embed(self, documents: list[Document], store: ChunkStore, deadline: float | None) -> list[Document]:
-        """Dense + sparse vectors for ``documents``; chunks already in the index keep their dense vector.
-
-        Fresh chunks are embedded in slices so ``deadline`` is checked every few seconds. Haystack
-        components return new Document objects rather than mutating them, so this returns the embedded
-        documents in the input order.
-        """
-        previous = {d.id: d for d in store.get([d.id for d in documents], with_vectors=True)}
-        fresh = [d for d in documents if previous.get(d.id) is None or previous[d.id].embedding is None]
-        embedded = self._prefill.take(fresh)  # vectors of a group of small files, embedded together
-        fresh = [d for d in fresh if d.id not in embedded]
-        step = self.settings.embedding_batch_size * 2
-        began = time.monotonic()
-        for start in range(0, len(fresh), step):
-            _check_deadline(deadline, projected=_projected_end(began, start, len(fresh)))
-            output = self.embedding.run({"dense": {"documents": fresh[start : start + step]}})["sparse"]["documents"]
-            embedded.update({d.id: d for d in output})
-        reused = [replace(d, embedding=previous[d.id].embedding) for d in documents if d.id not in embedded]
-        reused = self._refresh_leads(reused) if self._refresh_leads and reused else reused
-        if reused:
-            embedded.update({d.id: d for d in self.sparse.run(documents=reused)["documents"]})
-        return [embedded[d.id] for d in documents]
+        return self._embedding_step.run(self.embedding, documents, store, deadline)
 
     def remove(self, document_id: str, *, actor: str, reason: str = "withdrawn") -> DocumentRecord:
         """Withdraw a document from search; the catalog keeps its versions and audit trail."""
         self.catalog.require_document(document_id, include_withdrawn=False)
         self.catalog.begin_write(document_id)
         record = self.catalog.withdraw(document_id, actor=actor, reason=reason)
-        self.store.delete_by_filter(_document_filter(document_id))
+        self.store.delete_by_filter(document_filter(document_id))
         self.catalog.clear_intent(document_id)
         return record
 
@@ -369,7 +354,7 @@ class Ingestor:
         """
         record = self.catalog.get_document(document_id)
         if record is None or not record.active:
-            self.store.delete_by_filter(_document_filter(document_id))
+            self.store.delete_by_filter(document_filter(document_id))
             count = 0
         else:
             count = self.index(self._from_catalog(record), version=record.current_version)
@@ -398,49 +383,4 @@ class Ingestor:
         return total
 
     def _from_catalog(self, record: DocumentRecord) -> PreparedDocument:
-        version = self.catalog.version(record.id)
-        meta = DocumentMetadata.model_validate(version.metadata)
-        converted = ConvertedDocument(
-            sections=tuple(self.catalog.sections(record.id)), media_type=version.media_type, title=meta.title
-        )
-        return PreparedDocument(
-            meta=meta,
-            data=b"",
-            filename=version.filename,
-            converted=converted,
-            chunks=self.chunker.chunk(converted, title=meta.title),
-            fingerprint=version.fingerprint,
-        )
-
-
-def _remaining(deadline: float | None) -> float | None:
-    """Seconds left before ``deadline`` (at least a moment, so the check below reports it)."""
-    return None if deadline is None else max(0.5, deadline - time.monotonic())
-
-
-def _projected_end(began: float, done: int, total: int) -> float | None:
-    """When embedding ``total`` chunks will end at the pace of the first ``done`` (None before any)."""
-    if done == 0:
-        return None
-    return began + (time.monotonic() - began) * total / done
-
-
-def _check_deadline(deadline: float | None, *, projected: float | None = None) -> None:
-    """Stop a job past its time limit, or as soon as its pace shows it cannot finish in time.
-
-    Failing early frees the only worker for the uploads waiting behind a huge file.
-    """
-    if deadline is None:
-        return
-    now = time.monotonic()
-    if now > deadline or (projected is not None and projected > deadline):
-        late = max(projected or now, now) - deadline
-        hint = f" (at this pace it would end {late:.0f} s after the limit)" if projected and late > 0 else ""
-        raise TimeoutExceededError(
-            f"ingesting this file takes longer than the job time limit (KB_JOB_TIMEOUT_S){hint}; "
-            "split it into smaller files or ask an operator to raise the limit"
-        )
-
-
-def _document_filter(document_id: str) -> dict[str, Any]:
-    return {"field": "meta.document_id", "operator": "==", "value": document_id}
+        return prepared_from_catalog(self.catalog, self.chunker, record)

@@ -12,7 +12,7 @@ of its own. :func:`start_assistant` builds the one service of a process.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -29,13 +29,15 @@ from search.passages import (
     RetrieveRequest,
     RetrieveResponse,
 )
-from search.retrieval import Searcher
 from search.schemas import DocumentFacts, FacetValue, SearchFilters, document_url, file_url
 from search.services.access import Viewer
 from search.services.documents import Documents, as_viewer
 from search.services.insights import search_event
 from search.services.redaction import contact_available, redact_metadata
 from search.validation import describe
+
+if TYPE_CHECKING:  # the searcher pulls in Haystack; `kb mcp` answers initialize before it
+    from search.retrieval import Searcher
 
 DEFAULT_DOCUMENT_TOKENS = 4000
 MISSING_FOR_ASSISTANTS = "no document with id '{id}'; use the document_id of a search result or citation"

@@ -19,13 +19,15 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kb.settings import MODEL_NAME, Settings
-from search.retrieval import Searcher
 from search.schemas import DocumentFacts, SearchFilters, document_url, file_url
+
+if TYPE_CHECKING:  # the searcher pulls in Haystack; `kb mcp` answers initialize before it
+    from search.retrieval import Searcher
 
 DEFAULT_MAX_PASSAGES = 8
 DEFAULT_MAX_TOKENS = 1500

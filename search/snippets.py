@@ -19,6 +19,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Sequence
+from functools import lru_cache
 
 from kb.store.bm25 import WORD as _WORD
 from kb.store.bm25 import is_indian, normalise_word
@@ -50,6 +51,7 @@ def _stem_prefix(term: str) -> str:
     return term if len(term) <= 4 else term[: max(4, len(term) - 3)]
 
 
+@lru_cache(maxsize=65536)  # a page's passages repeat the same few thousand words
 def _normal(word: str) -> str:
     word = word.lower()
     return normalise_word(word) if is_indian(word) else word

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -192,9 +193,9 @@ def test_contribute_with_a_key_and_find_the_new_document(
     driver.find_element(By.CSS_SELECTOR, "form.contribute button[type=submit]").click()
     WebDriverWait(driver, 30).until(lambda d: "/contribute/jobs/" in d.current_url)
     # the job page refreshes itself (meta refresh) until the document is searchable
-    WebDriverWait(driver, 120, poll_frequency=0.3).until(
+    WebDriverWait(driver, 120, poll_frequency=0.3, ignored_exceptions=[StaleElementReferenceException]).until(
         lambda d: "now searchable" in d.find_element(By.CSS_SELECTOR, "[role=status]").text
-    )
+    )  # a refresh can replace the status element between finding it and reading it
     screenshot(driver, SCREENSHOTS, "08-contribution-done-desktop")
     driver.find_element(By.CSS_SELECTOR, "a.button[href='/documents/haryana-water-atms']").click()
     assert wait_for(driver, "h1.doc-title").text == "Drinking water ATMs in villages"

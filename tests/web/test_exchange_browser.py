@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -85,7 +86,8 @@ def contribute(driver: webdriver.Chrome, base: str, upload: Path, key: str) -> N
     driver.find_element(By.ID, "f-file").send_keys(str(upload))
     type_into(driver.find_element(By.ID, "f-key"), key)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 120, poll_frequency=0.3).until(
+    # the page replaces its status element while the job runs: a read of the old one is retried
+    WebDriverWait(driver, 120, poll_frequency=0.3, ignored_exceptions=[StaleElementReferenceException]).until(
         lambda d: "Sent for review" in d.find_element(By.CSS_SELECTOR, "[role=status]").text
     )
 

@@ -89,19 +89,23 @@ class Catalog(
         with self.db.transaction() as conn:
             self.db.upsert(conn, properties, {"name": "index_model", "value": model}, keys=("name",))
 
-    def settle_index_model(self, settings: Settings, *, index_empty: bool) -> None:
+    def settle_index_model(self, settings: Settings, *, index_empty: bool, vectors: tuple[str, ...] = ()) -> None:
         """:meth:`check_index_model` for ``settings``, except that when KB_DENSE_MODEL is not set an
         index built under an earlier default keeps its model: ``settings`` is changed in place (the
         process's one configuration), with a warning, so an upgrade never stops a running exchange.
-        ``kb reindex`` (which does not come here) then rebuilds it with the default."""
+        ``kb reindex`` (which does not come here) then rebuilds it with the default. ``vectors``: the
+        dense vectors the index holds; one without e5 and no recorded model predates the record and was
+        built with MiniLM, the only model then."""
         recorded = self.index_model()
         earlier = next((key for key, name in DENSE_MODELS.items() if name == recorded), None)
+        if recorded is None and vectors and "e5" not in vectors and settings.e5_vector:
+            earlier = "minilm"
         explicit = "dense_model" in settings.model_fields_set  # KB_DENSE_MODEL or a keyword
         if earlier and earlier != settings.dense_model and not index_empty and not explicit:
             _log.warning(
                 "this index was built with %s; KB_DENSE_MODEL is not set, so it keeps that model. Run `kb reindex` "
                 "to rebuild it with the default (%s: Hindi and the other Indian languages)",
-                recorded,
+                DENSE_MODELS[earlier],
                 settings.dense_model_name,
             )
             settings.dense_model = earlier  # type: ignore[assignment]

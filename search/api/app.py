@@ -75,7 +75,9 @@ def _open_services(app: FastAPI) -> None:
     state.catalog = None
     try:
         state.catalog = catalog = Catalog(settings.resolved_catalog_url())
-        catalog.settle_index_model(settings, index_empty=state.store.count_documents() == 0)
+        catalog.settle_index_model(
+            settings, index_empty=state.store.count_documents() == 0, vectors=state.store.dense_names
+        )
         searcher = Searcher(settings, state.store, adoptions=catalog)  # adopted_by and the adoption boost
         searcher.warm_up()
         ingestor = Ingestor(settings, store=state.store, catalog=catalog)

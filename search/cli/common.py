@@ -106,7 +106,7 @@ def open_kb(
     catalog = Catalog(settings.resolved_catalog_url())
     try:
         if check_model:
-            catalog.settle_index_model(settings, index_empty=store.count_documents() == 0)
+            catalog.settle_index_model(settings, index_empty=store.count_documents() == 0, vectors=store.dense_names)
         yield catalog, store
     finally:
         catalog.close()

@@ -49,7 +49,7 @@ def worker(until_idle: bool, kb_dir: Path | None) -> None:
         store = open_store(settings, dense_dim=DENSE_DIM)
     catalog = Catalog(settings.resolved_catalog_url())
     try:
-        catalog.settle_index_model(settings, index_empty=store.count_documents() == 0)
+        catalog.settle_index_model(settings, index_empty=store.count_documents() == 0, vectors=store.dense_names)
         ingestor = Ingestor(settings, store=store, catalog=catalog)
         ingestor.warm_up()
         runner = JobRunner(ingestor, catalog, settings)

@@ -4,7 +4,9 @@ languages, and what happens to an index built with another model (issue 15, item
 
 from __future__ import annotations
 
+import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -190,6 +192,24 @@ def test_an_index_built_under_the_earlier_default_keeps_working_until_reindex(
     assert run_kb_process("reindex", "--kb-dir", kb_dir, env=unset).returncode == 0
     stats = run_kb_process("stats", "--kb-dir", kb_dir, "--json", env=unset)
     assert '"e5"' in stats.stdout and "differs" not in stats.stdout
+
+
+def test_an_index_from_before_the_catalog_recorded_its_model_keeps_working(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first KBs recorded no model: a single-vector index without a record was built with MiniLM."""
+    corpus = tmp_path / "good"
+    shutil.copytree(FIXTURES / "good", corpus)
+    kb_dir = tmp_path / "kb"
+    built = run_kb_process("ingest", str(corpus), "--kb-dir", str(kb_dir), env={"KB_DENSE_MODEL": "minilm"})
+    assert built.returncode == 0, built.stderr
+    with sqlite3.connect(kb_dir / "catalog.sqlite") as db:  # as a KB of the first round has it
+        db.execute("DELETE FROM properties WHERE name = 'index_model'")
+    monkeypatch.delenv("KB_DENSE_MODEL", raising=False)
+    searched = run_kb_process("search", "online land records at kiosks", "--kb-dir", str(kb_dir), "--json")
+    assert searched.returncode == 0, searched.stderr
+    assert json.loads(searched.stdout)["results"][0]["document_id"] == "karnataka-bhoomi"
+    assert "built with sentence-transformers/all-MiniLM-L6-v2" in searched.stderr and "kb reindex" in searched.stderr
 
 
 def test_an_old_single_vector_kb_is_refused_until_reindex(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

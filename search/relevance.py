@@ -104,7 +104,7 @@ class PassageTerms:
 
 
 def evidence(
-    bm25: Bm25Encoder | PassageTerms,
+    terms: PassageTerms,
     dense: Sequence[float] | None,
     concepts: Sequence[frozenset[int]],
     passages: Sequence[Document],
@@ -115,7 +115,6 @@ def evidence(
 ) -> Evidence:
     """Evidence for one document from its best ``passages`` (best first) and the best one's ``vector``
     (MiniLM's, for the query's ``dense``) and ``e5_vector`` (for the query's ``e5``)."""
-    terms = bm25 if isinstance(bm25, PassageTerms) else PassageTerms(bm25, size=0)
     found = terms(passages)
     similarity = cosine(dense, vector) if dense is not None and vector else None
     e5_similarity = cosine(e5, e5_vector) if e5 is not None and e5_vector else None

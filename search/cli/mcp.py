@@ -1,12 +1,16 @@
 """``kb mcp``: the MCP server over stdio, for desktop assistants (Claude Desktop, IDEs, ...).
 
 The client starts this process and talks JSON-RPC on its stdin/stdout, so nothing else may be written
-to stdout: while serving the SDK points fd 1 at stderr itself. The model loads in a background thread
-started once the stdio transport runs, so ``initialize`` and ``tools/list`` are answered at once; tool
-calls wait for it (:class:`~search.mcp.server.Warming`). Everything for the user (the banner,
-warnings) goes to stderr, where clients log it.
+to stdout: while serving the SDK points fd 1 at stderr itself. Opening the KB (the store imports
+Haystack and maps the index) and loading the model happen in a background thread started once the
+stdio transport runs, so ``initialize`` and ``tools/list`` are answered at once (issue 16's 2 s
+target); tool calls wait for it (:class:`~search.mcp.server.Warming`). Everything for the user (the
+banner, warnings, a failure to open) goes to stderr, where clients log it.
+
 The process opens the KB (the embedded index allows one process), so while ``kb serve`` runs,
-connect the client to the server's ``/mcp`` URL instead; the error gives the real one.
+connect the client to the server's ``/mcp`` URL instead. A server recorded in ``KB_DIR/server.json``
+is refused before anything is served; any other holder (a ``kb ingest``) is found when the store
+opens, and then the process says so and exits with status 1 like the other commands.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from pathlib import Path
 
 import click
 
+from kb.errors import StoreLockedError
 from search.cli.common import kb_dir_option, make_settings, open_kb, require_kb
+from search.cli.running import lock_message, read_record
 
 
 @click.command("mcp")
@@ -25,11 +31,11 @@ def mcp_command(kb_dir: Path | None) -> None:
     """The MCP server over stdio for desktop assistants: read-only tools to search, read documents,
     list facets and find similar practices (docs/assistants.md)."""
     import anyio
+    import anyio.to_thread
 
     from search.assistant import AssistantService
     from search.mcp import build_server
     from search.mcp.server import Warming
-    from search.retrieval import Searcher
 
     settings = make_settings(kb_dir)
     if settings.torch_threads == 0:
@@ -41,17 +47,24 @@ def mcp_command(kb_dir: Path | None) -> None:
             err=True,
         )
     require_kb(settings)
+    if read_record(settings.kb_dir) is not None:  # kb serve holds the KB: say where, before serving anything
+        raise StoreLockedError(lock_message(settings, "mcp"))
     with contextlib.ExitStack() as stack:
-        catalog, store = stack.enter_context(open_kb(settings, "mcp"))
-        service = AssistantService(settings, catalog, Searcher(settings, store, adoptions=catalog))  # warmed below
-        documents = catalog.counts()["documents"]
-        click.echo(f"kb mcp: serving {documents} documents from {settings.kb_dir} over stdio", err=True)
-        if not documents:  # most likely a wrong --kb-dir in the client's config: say so where it logs
-            click.echo(f"kb mcp: warning: no documents in {settings.kb_dir}; check --kb-dir or run kb ingest", err=True)
         warming = Warming()
-        server = build_server(service, warming)
+        server = build_server(warming.service, warming)
 
         def load() -> None:
+            from search.retrieval import Searcher
+
+            catalog, store = stack.enter_context(open_kb(settings, "mcp"))
+            service = AssistantService(settings, catalog, Searcher(settings, store, adoptions=catalog))
+            documents = catalog.counts()["documents"]
+            click.echo(f"kb mcp: serving {documents} documents from {settings.kb_dir} over stdio", err=True)
+            if not documents:  # most likely a wrong --kb-dir in the client's config: say so where it logs
+                click.echo(
+                    f"kb mcp: warning: no documents in {settings.kb_dir}; check --kb-dir or run kb ingest", err=True
+                )
+            warming.provide(service)
             service.warm_up()
             click.echo("kb mcp: ready (search model loaded)", err=True)  # after initialize and tools/list
 
@@ -60,5 +73,12 @@ def mcp_command(kb_dir: Path | None) -> None:
                 group.start_soon(server.run_stdio_async)
                 await anyio.sleep(0.2)  # the transport has claimed fd 1 by now: a stray print cannot reach it
                 warming.start(load)
+                # wait for the KB to be open (the model may go on loading), so that leaving closes it
+                # here and never while it is half open
+                await anyio.to_thread.run_sync(warming.opened.wait)
+                if warming.error is not None:  # the KB could not be opened: nothing to serve
+                    group.cancel_scope.cancel()
 
         anyio.run(serve)
+        if warming.error is not None:
+            raise warming.error

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from search.assistant import AssistantService
 from search.mcp.arguments import describe_arguments, unknown_arguments
 from search.mcp.text import INSTRUCTIONS
-from search.mcp.tools import AssistantTools
+from search.mcp.tools import AssistantTools, ServiceSource
 
 SERVER_NAME = "egov-practice-exchange"
 WARM_UP_WAIT_SECONDS = 120.0  # a tool call waits this long for the model before asking to retry
@@ -32,11 +32,14 @@ READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempot
 
 
 class Warming:
-    """The model loading in a background thread; tool calls wait for it (:meth:`wait`)."""
+    """The KB opening and the model loading in a background thread; tool calls wait for both
+    (:meth:`wait`) and then use the service that ``load`` handed over with :meth:`provide`."""
 
     def __init__(self) -> None:
-        self.done = threading.Event()
+        self.opened = threading.Event()  # the service exists, or loading failed before it did
+        self.done = threading.Event()  # the model is loaded too, or loading failed
         self.error: BaseException | None = None
+        self._service: AssistantService | None = None
 
     def start(self, load: Callable[[], None]) -> threading.Thread:
         thread = threading.Thread(target=self._run, args=(load,), name="kb-warm-up", daemon=True)
@@ -49,7 +52,19 @@ class Warming:
         except BaseException as exc:  # reported to every tool call
             self.error = exc
         finally:
+            self.opened.set()
             self.done.set()
+
+    def provide(self, service: AssistantService) -> None:
+        """Called by ``load`` once the KB is open (the model may still be loading)."""
+        self._service = service
+        self.opened.set()
+
+    def service(self) -> AssistantService:
+        """The service ``load`` provided; tool calls reach it only after :meth:`wait` returned."""
+        if self._service is None:
+            raise ToolError("the server is still starting; retry in a moment")
+        return self._service
 
     async def wait(self, timeout: float = WARM_UP_WAIT_SECONDS) -> None:
         """Return once loaded; a tool error if loading failed or takes longer than ``timeout``."""
@@ -95,9 +110,9 @@ class ExchangeServer(MCPServer[Any]):
         return self._input_schemas
 
 
-def build_server(service: AssistantService, warming: Warming | None = None) -> MCPServer[Any]:
-    """The MCP server with the read-only tools bound to ``service``; tool calls wait for
-    ``warming`` when given."""
+def build_server(service: ServiceSource, warming: Warming | None = None) -> MCPServer[Any]:
+    """The MCP server with the read-only tools bound to ``service`` (or to what it returns once
+    ``warming`` is done: ``kb mcp`` serves before the KB is open); tool calls wait for ``warming``."""
     server = ExchangeServer(
         SERVER_NAME,
         title="E-governance Practice Exchange",

@@ -30,6 +30,7 @@ from search.schemas import SearchFilters
 from search.services.access import Viewer
 
 T = TypeVar("T", bound=BaseModel)
+ServiceSource = AssistantService | Callable[[], AssistantService]  # a getter when the KB opens after serving
 
 FiltersArg = Annotated[
     SearchFilters | None,
@@ -123,8 +124,12 @@ def _call(action: Callable[[], T], render: Callable[[T], str]) -> CallToolResult
 class AssistantTools:
     """The tools bound to one service; :func:`search.mcp.server.build_server` registers :attr:`all`."""
 
-    def __init__(self, service: AssistantService) -> None:
-        self.service = service
+    def __init__(self, service: ServiceSource) -> None:
+        self._service = service
+
+    @property
+    def service(self) -> AssistantService:
+        return self._service if isinstance(self._service, AssistantService) else self._service()
 
     @property
     def all(self) -> tuple[Callable[..., CallToolResult], ...]:

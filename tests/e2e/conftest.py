@@ -34,9 +34,14 @@ def run_json(*args: str) -> Any:
 def run_kb_process(
     *args: str, env: dict[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``kb`` console script in a separate process."""
+    """Run the installed ``kb`` console script in a separate process.
+
+    Its stdin is empty, never the test worker's: ``kb mcp`` serves stdio, and a pytest-xdist worker's
+    stdin is its channel to the controller."""
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
-    return subprocess.run([KB_BIN, *args], capture_output=True, text=True, env=full_env, timeout=timeout)
+    return subprocess.run(
+        [KB_BIN, *args], capture_output=True, text=True, env=full_env, timeout=timeout, stdin=subprocess.DEVNULL
+    )
 
 
 @pytest.fixture

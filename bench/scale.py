@@ -42,7 +42,7 @@ from bench.scifact_data import CACHE
 
 VARIANTS = ("exact", "hnsw", "int8")
 STATE = "Kerala"
-EF_SWEEP = (16, 32, 64, 128)
+EF_SWEEP = (16, 32, 64, 128, 256)
 TEXTS = [
     "grievance redressal portal for citizens",
     "online land records mutation",
@@ -102,7 +102,9 @@ def build(size: int, work: Path, base: np.ndarray | None) -> dict[str, Any]:
     template = work / f"{size}" / "template"
     shutil.rmtree(work / f"{size}", ignore_errors=True)
     started = time.perf_counter()
-    settings = Settings(kb_dir=template, dense_model="minilm", indexing_threshold_kb=0)
+    # quantization off in the template: a shard keeps a quantization once configured (kb/store/edge.py),
+    # so an int8 template would make the "hnsw" copy int8 too
+    settings = Settings(kb_dir=template, dense_model="minilm", indexing_threshold_kb=0, quantization="none")
     build_synthetic_kb(template, size, vectors=corpus_vectors(size, base), settings=settings)
     out: dict[str, Any] = {"write_s": time.perf_counter() - started}
     for variant in VARIANTS:

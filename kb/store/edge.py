@@ -14,8 +14,10 @@ Edge facts shape this module:
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -48,6 +50,8 @@ from kb.store.indexing import (
     edge_vector_memory,
     recover_swap,
 )
+
+log = logging.getLogger(__name__)
 
 LOCKED_MESSAGE = (
     "The knowledge base at {kb_dir} is in use by another process (is `kb serve` running?). "
@@ -114,6 +118,16 @@ class EdgeStore(EdgeIndexing, ChunkStore):
             if found is not None and found != self.dense_dim:
                 raise dimension_mismatch(str(self.path), found, self.dense_dim)
             self.dense_names = _stored_dense_names(config_file) or self.dense_names
+            if _stored_quantized(config_file) and not self.index.quantization:
+                # A shard keeps a quantization it was given (a config without one leaves it as it is,
+                # and Qdrant Edge has no "disabled" value), so its HNSW searches int8 vectors whatever
+                # KB_QUANTIZATION says: rescore them, or recall falls (0.97 vs 0.998 at 100k chunks)
+                log.warning(
+                    "%s holds int8 vectors, so KB_QUANTIZATION=none cannot take effect; searches rescore them "
+                    "with the originals. `kb reindex` rebuilds the index without them",
+                    self.path,
+                )
+                self.index = replace(self.index, quantization=True)
         with self._translate():
             if config_file.exists():
                 shard = qe.EdgeShard.load(str(self.path), self._config())
@@ -337,6 +351,17 @@ def _stored_dense_dim(config_file: Path) -> int | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return size if isinstance(size, int) else None
+
+
+def _stored_quantized(config_file: Path) -> bool:
+    """Whether the shard's persisted config holds a quantization (unreadable: no)."""
+    try:
+        config = json.loads(config_file.read_text())
+    except (OSError, ValueError):
+        return False
+    vectors = config.get("vectors") if isinstance(config, dict) else None
+    per_vector = [v.get("quantization_config") for v in vectors.values()] if isinstance(vectors, dict) else []
+    return bool(config.get("quantization_config")) or any(per_vector)
 
 
 def _stored_dense_names(config_file: Path) -> tuple[str, ...] | None:

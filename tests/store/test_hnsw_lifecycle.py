@@ -153,6 +153,32 @@ def test_int8_quantisation_is_built_and_rescored(built: Path, edge_dir: Path) ->
     assert top.score == pytest.approx(float(queries[0] @ _vectors(POINTS)[int(top.document.id[1:])]), abs=1e-4)
 
 
+def test_an_int8_shard_opened_with_quantization_none_still_rescores(
+    built: Path, edge_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A shard keeps the quantization it was built with (Qdrant Edge has no way to remove one), so
+    KB_QUANTIZATION=none on an int8 KB must not drop the rescoring: its HNSW would return int8 scores
+    and miss neighbours (bench.scale at 100k chunks: recall@10 0.97 at any ef, 0.998 rescored)."""
+    path = edge_dir / "index"
+    shutil.copytree(built, path)  # built with the default, int8
+    queries = _vectors(5, seed=6)
+    originals = _vectors(POINTS)
+    with caplog.at_level("WARNING", logger="kb.store.edge"):
+        store = EdgeStore(path, index=IndexParams(indexing_threshold_kb=THRESHOLD_KB, quantization=False))
+    with store:
+        assert store.info()["quantization"] == "int8"  # what the shard holds, not what was asked
+        for query in queries:
+            for hit in store.query(dense=query.tolist(), limit=5):
+                exact = float(query @ originals[int(hit.document.id[1:])])
+                assert hit.score == pytest.approx(exact, abs=1e-4)  # rescored with the float32 originals
+    assert "KB_QUANTIZATION=none cannot take effect" in caplog.text and "kb reindex" in caplog.text
+
+    fresh = edge_dir / "plain"  # a new shard honours the setting
+    with EdgeStore(fresh, index=IndexParams(indexing_threshold_kb=THRESHOLD_KB, quantization=False)) as plain:
+        plain.write_documents(_documents(_vectors(10)))
+        assert plain.info()["quantization"] == "none"
+
+
 def test_a_crash_between_the_renames_leaves_the_complete_shard(edge_dir: Path) -> None:
     path = edge_dir / "index"
     with EdgeStore(path) as store:

@@ -67,7 +67,8 @@ class Settings(BaseSettings):
         default="int8",
         description="`int8`: HNSW searches scalar-quantised dense vectors held in RAM and rescores with the "
         "float32 originals kept on disk (SciFact nDCG@10 unchanged, a quarter of the vectors' RAM); "
-        "`none`: float32 only. Applies at the next HNSW build.",
+        "`none`: float32 only. Applies at the next HNSW build; an index that holds int8 vectors keeps them "
+        "(and rescores) until `kb reindex`.",
     )
 
     dense_model: Literal["minilm+e5", "minilm", "multilingual-e5-small"] = Field(

@@ -41,7 +41,10 @@ def test_optimize_builds_the_index_and_settings_come_from_the_environment(indexe
     report = json.loads(result.stdout)
     assert report["before"]["unindexed_vectors"] > 0
     assert report["after"]["unindexed_vectors"] == 0, report["after"]
-    assert (report["after"]["hnsw_ef"], report["after"]["quantization"]) == (77, "none")
+    # the KB was made with the default, int8: a shard keeps its quantization, so the build quantised
+    # and searches rescore; the report says so, and how to drop it
+    assert (report["after"]["hnsw_ef"], report["after"]["quantization"]) == (77, "int8")
+    assert "KB_QUANTIZATION=none cannot take effect" in result.stderr and "kb reindex" in result.stderr
     assert report["after"]["indexing_threshold_kb"] == 1
     stats = run_cli("stats", "--json", "--kb-dir", str(kb_dir), env={"KB_HNSW_EF": "5"})
     assert stats.exit_code == 0, stats.output
@@ -50,6 +53,19 @@ def test_optimize_builds_the_index_and_settings_come_from_the_environment(indexe
     search = run_cli("search", "single window", "--json", "--kb-dir", str(kb_dir), env=env)
     assert search.exit_code == 0, search.output
     assert json.loads(search.stdout)["results"], "the optimised index still answers"
+
+
+def test_reindex_applies_quantization_none(indexed_kb: Path, tmp_path: Path) -> None:
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(indexed_kb, kb_dir)
+    env = {"KB_QUANTIZATION": "none"}
+    result = run_kb_process("reindex", "--kb-dir", str(kb_dir), env=env)
+    assert result.returncode == 0, result.stderr
+    stats = run_kb_process("stats", "--json", "--kb-dir", str(kb_dir), env=env)
+    assert stats.returncode == 0 and "cannot take effect" not in stats.stderr, stats.stderr
+    assert json.loads(stats.stdout)["backend"]["quantization"] == "none"
+    default = run_kb_process("stats", "--json", "--kb-dir", str(kb_dir))  # int8 can be turned on again
+    assert json.loads(default.stdout)["backend"]["quantization"] == "int8"
 
 
 def test_optimize_without_a_kb_is_a_clear_error(tmp_path: Path) -> None:

@@ -217,26 +217,43 @@ def rss_probe(kb_dir: str, variant: str) -> None:
     for q in qs[:200]:
         store.query(dense=q.tolist(), limit=10)
     status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
-    mb = {k: int(status[k].split()[0]) / 1024 for k in ("VmRSS", "RssAnon", "RssFile")}
+    mb: dict[str, Any] = {k: int(status[k].split()[0]) / 1024 for k in ("VmRSS", "RssAnon", "RssFile")}
     mb["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    mb["index_mapped"] = _mapped_rss(Path(kb_dir).resolve())
+    by_part = _mapped_rss_by_part(Path(kb_dir).resolve())
+    mb["index_mapped"] = sum(by_part.values())
+    mb["index_mapped_by_part"] = dict(sorted(by_part.items(), key=lambda kv: -kv[1]))
     store.close()
     print(json.dumps(mb))
 
 
 def _mapped_rss(folder: Path) -> float:
     """MB of this process's resident pages mapped from files under ``folder`` (the index's share of RssFile)."""
-    total, inside = 0, False
+    return sum(_mapped_rss_by_part(folder).values())
+
+
+def _mapped_rss_by_part(folder: Path) -> dict[str, float]:
+    """Resident MB mapped from the index's files, by part of a segment (the folder under the
+    segment: ``payload_storage``, ``vector_storage-dense``, ``vector_index-bm25``, ...)."""
+    totals: dict[str, float] = {}
+    part: str | None = None
     for line in Path("/proc/self/smaps").read_text().splitlines():
         fields = line.split()
         if fields and "-" in fields[0] and len(fields) >= 5:  # a mapping's header line
-            inside = len(fields) >= 6 and fields[5].startswith(str(folder))
-        elif inside and fields and fields[0] == "Rss:":
-            total += int(fields[1])
-    return total / 1024
+            path = fields[5] if len(fields) >= 6 else ""
+            part = _segment_part(path, folder) if path.startswith(str(folder)) else None
+        elif part is not None and fields and fields[0] == "Rss:":
+            totals[part] = totals.get(part, 0.0) + int(fields[1]) / 1024
+    return totals
 
 
-def rss(kb_dir: Path, variant: str) -> dict[str, float]:
+def _segment_part(path: str, folder: Path) -> str:
+    parts = Path(path).relative_to(folder).parts
+    if "segments" in parts and len(parts) > parts.index("segments") + 2:
+        return parts[parts.index("segments") + 2]
+    return parts[-2] if len(parts) > 1 else parts[0]
+
+
+def rss(kb_dir: Path, variant: str) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.scale", "--rss-probe", str(kb_dir), variant],
         check=True,
@@ -302,6 +319,9 @@ def run_size(size: int, args: argparse.Namespace, base: np.ndarray | None, queri
             f"{mem['VmRSS']:.0f} | {mem['RssAnon']:.0f} | {mem['RssFile']:.0f} | {mem['VmRSS'] - empty['VmRSS']:.0f} "
             f"| {mem['index_mapped']:.0f} | {mem['RssAnon'] - empty['RssAnon']:.0f} |"
         )
+    for variant in VARIANTS:
+        parts = memory[variant].get("index_mapped_by_part", {})
+        print(f"{variant}: index files resident by part (MB): " + ", ".join(f"{k} {v:.0f}" for k, v in parts.items()))
     sys.stdout.flush()
 
 

@@ -1,7 +1,7 @@
 """Search at scale: exact vs HNSW vs HNSW + int8, store alone and end to end, with and without a filter.
 
     .venv/bin/python -m bench.scale [--sizes 10000 100000] [--million] [--rounds 5] [--queries 40]
-        [--work /tmp/kb-scale] [--skip-e2e]
+        [--work /tmp/kb-scale] [--skip-e2e] [--variants hnsw int8] [--reuse]
 
 For each size a synthetic KB (``bench/synthetic.py``: real sentences from ``content/``, real BM25
 vectors, the product's payloads) is written once with indexing off, then copied into three variants:
@@ -40,7 +40,7 @@ import numpy as np
 
 from bench.scifact_data import CACHE
 
-VARIANTS = ("exact", "hnsw", "int8")
+VARIANTS: tuple[str, ...] = ("exact", "hnsw", "int8")  # --variants narrows it (exact always first)
 STATE = "Kerala"
 EF_SWEEP = (16, 32, 64, 128, 256)
 TEXTS = [
@@ -122,6 +122,19 @@ def build(size: int, work: Path, base: np.ndarray | None) -> dict[str, Any]:
     return out
 
 
+def reused(size: int, work: Path) -> dict[str, Any]:
+    """``--reuse``: the variants an earlier run built (a 1M build takes hours here), measured again."""
+    from kb.store.indexing import disk_usage
+
+    out: dict[str, Any] = {}
+    for variant in VARIANTS:
+        _, store = open_variant(work / f"{size}" / variant, variant)
+        out[f"{variant}_info"] = store.info()
+        store.close()
+        out[f"{variant}_disk_mb"] = disk_usage(work / f"{size}" / variant / "index") / 2**20
+    return out
+
+
 def recall(stores: dict[str, Any], queries: np.ndarray) -> dict[str, float]:
     """Mean share of exact search's top 10 that each index finds, dense only, no filter and a state filter."""
     from kb.store.indexing import IndexParams
@@ -132,7 +145,7 @@ def recall(stores: dict[str, Any], queries: np.ndarray) -> dict[str, float]:
         truth = [
             {c.document.id for c in stores["exact"].query(dense=q.tolist(), limit=10, filters=filters)} for q in queries
         ]
-        for variant in ("hnsw", "int8"):
+        for variant in VARIANTS[1:]:
             store = stores[variant]
             params: IndexParams = store.index
             for ef in EF_SWEEP if not filters else (params.hnsw_ef,):
@@ -187,7 +200,7 @@ def measure(stores: dict[str, Any], searchers: dict[str, Any], queries: np.ndarr
     counter = 0
     for round_ in range(rounds + 1):
         loads.append(os.getloadavg()[0])
-        order = VARIANTS[round_ % 3 :] + VARIANTS[: round_ % 3]
+        order = VARIANTS[round_ % len(VARIANTS) :] + VARIANTS[: round_ % len(VARIANTS)]
         for variant in order:
             store = stores[variant]
             got: dict[str, list[float]] = {k: [] for k in kinds}
@@ -271,7 +284,7 @@ def pct(values: list[float], q: float) -> float:
 def run_size(size: int, args: argparse.Namespace, base: np.ndarray | None, queries: np.ndarray) -> None:
     from search.retrieval import Searcher
 
-    built = build(size, args.work, base)
+    built = reused(size, args.work) if args.reuse else build(size, args.work, base)
     stores, searchers, settings_of = {}, {}, {}
     for variant in VARIANTS:
         settings_of[variant], stores[variant] = open_variant(args.work / f"{size}" / variant, variant)
@@ -286,13 +299,12 @@ def run_size(size: int, args: argparse.Namespace, base: np.ndarray | None, queri
     memory = {v: rss(args.work / f"{size}" / v, v) for v in VARIANTS}
     memory["empty"] = rss(args.work / f"{size}" / "empty", "exact")  # the process without chunks
     print(f"\n## {size:,} chunks ({'SciFact-derived' if base is not None else 'random'} vectors)")
-    print(
-        f"write {built['write_s']:.0f} s; HNSW build {built['hnsw_build_s']:.1f} s, int8 {built['int8_build_s']:.1f} s"
-    )
+    builds = ", ".join(f"{v} {built[f'{v}_build_s']:.0f} s" for v in VARIANTS[1:] if f"{v}_build_s" in built)
+    print(f"write {built.get('write_s', 0):.0f} s; builds: {builds or 'reused (see the run that built them)'}")
     print("load average per round: " + ", ".join(f"{x:.1f}" for x in loads) + " (first: warm-up)")
     print("\n| recall@10 vs exact | " + " | ".join(f"ef={ef}" for ef in EF_SWEEP) + " | state filter (ef=64) |")
     print("|---|" + "---|" * (len(EF_SWEEP) + 1))
-    for variant in ("hnsw", "int8"):
+    for variant in VARIANTS[1:]:
         cells = [f"{rec[f'{variant}_ef{ef}']:.4f}" for ef in EF_SWEEP]
         print(f"| {variant} | " + " | ".join(cells) + f" | {rec[f'{variant}_ef64_filtered']:.4f} |")
     print("\n| measure | " + " | ".join(f"{v} p50 / p99 ms (p50 spread)" for v in VARIANTS) + " |")
@@ -326,6 +338,7 @@ def run_size(size: int, args: argparse.Namespace, base: np.ndarray | None, queri
 
 
 def main() -> None:
+    global VARIANTS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--million", action="store_true", help="also 1,000,000 chunks (about an hour here)")
@@ -333,8 +346,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=40, help="queries per variant per round")
     parser.add_argument("--work", type=Path, default=Path("/tmp/kb-scale"))
     parser.add_argument("--skip-e2e", action="store_true", help="store alone only (no model)")
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS[1:], default=list(VARIANTS[1:]))
+    parser.add_argument("--reuse", action="store_true", help="measure the variants under --work again, no build")
     parser.add_argument("--rss-probe", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    VARIANTS = ("exact", *args.variants)
     if args.rss_probe:
         rss_probe(*args.rss_probe)
         return

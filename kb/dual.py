@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from haystack import Document, component
 
-from kb.e5 import LATIN, LEAD_META, LEAD_TOKENS, E5DocumentEmbedder, embed_leads, mostly_latin
+from kb.e5 import LEAD_META, LEAD_TOKENS, E5DocumentEmbedder, chunk_is_latin, embed_leads
 
 _TORCH = threading.Lock()  # torch's thread count is process-wide: one dual call changes it at a time
 _LEADS_KEPT = 256  # lead vectors remembered: a document's chunks arrive in several calls (prefill, slices)
@@ -113,9 +113,7 @@ class DualDocumentEmbedder:
         """The e5 vector of the document's lead, or None when the chunk gets its own (``chunk`` scope,
         or a chunk mostly in an Indian script, which MiniLM cannot read and whose own text matters)."""
         meta = document.meta
-        script = meta.get("script")  # set per chunk by ingest.prepare; read the text only without it
-        latin = script == LATIN if script else mostly_latin(document.content or "")
-        if self.scope == "chunk" or not latin:
+        if self.scope == "chunk" or not chunk_is_latin(meta, document.content or ""):
             return None
         lead = str(meta.get(LEAD_META) or meta.get("title") or document.content or "")
         vector = self._leads.get(lead)

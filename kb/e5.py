@@ -35,6 +35,13 @@ def mostly_latin(text: str) -> bool:
 LATIN = "latin"
 
 
+def chunk_is_latin(meta: dict[str, Any], content: str) -> bool:
+    """Whether a stored chunk is in Latin script: its ``meta.script`` (set at ingest), or, for a chunk
+    stored before that field existed, its text read again."""
+    script = meta.get("script")
+    return script == LATIN if script else mostly_latin(content)
+
+
 def dominant_script(text: str) -> str:
     """The script most letters of ``text`` are in, lower case (``latin``, ``devanagari``, ``tamil``,
     ``arabic``, ...; ``latin`` when there are no letters). Stored per chunk as ``meta.script``: beside

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from haystack.dataclasses import SparseEmbedding
 
-from kb.e5 import LATIN, E5TextEmbedder, mostly_latin
+from kb.e5 import E5TextEmbedder, chunk_is_latin, mostly_latin
 from kb.embedding import make_text_embedder
 from kb.errors import QueryError
 from kb.models import SparseVector
@@ -171,8 +171,7 @@ class Searcher:
             best = group.hits[0].document
             # MiniLM judges where it reads both sides; e5 where either is in an Indian script (its
             # cosine of English gibberish with English text is as high as of a real match)
-            script = best.meta.get("script")  # stored per chunk (kb.e5.dominant_script); older chunks: read it
-            english = dense is not None and (script == LATIN if script else mostly_latin(best.content or ""))
+            english = dense is not None and chunk_is_latin(best.meta, best.content or "")
             vector = vectors.get(best.id, [])
             passages = [h.document for h in group.hits[:PASSAGES_PER_DOCUMENT]]
             found.append(

@@ -223,12 +223,17 @@ def measure(stores: dict[str, Any], searchers: dict[str, Any], queries: np.ndarr
 
 
 def rss_probe(kb_dir: str, variant: str) -> None:
-    """Child process: open the variant, search, print VmRSS and RssAnon (MB) as JSON."""
+    """Child process: open the variant, serve the benchmark's query mix (dense and hybrid, with and
+    without a state filter: the BM25 index and the payload indexes are read too), print VmRSS and
+    RssAnon (MB) as JSON."""
+    from kb.store import Bm25Encoder
+
     _, queries = real_vectors()
     qs = queries if queries is not None else corpus_vectors(200, None, seed=3)
     _, store = open_variant(Path(kb_dir), variant)
-    for q in qs[:200]:
-        store.query(dense=q.tolist(), limit=10)
+    bm25 = Bm25Encoder()
+    for i, q in enumerate(qs[:200]):
+        _store_kinds(store, q.tolist(), bm25.embed_query(TEXTS[i % len(TEXTS)]))
     status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
     mb: dict[str, Any] = {k: int(status[k].split()[0]) / 1024 for k in ("VmRSS", "RssAnon", "RssFile")}
     mb["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

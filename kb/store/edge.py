@@ -121,11 +121,12 @@ class EdgeStore(EdgeIndexing, ChunkStore):
         recover_swap(self.path)  # a crash during a background HNSW swap leaves a complete shard behind
         config_file = self.path / "edge_config.json"
         if config_file.exists():
-            found = _stored_dense_dim(config_file)
+            stored = _stored_config(config_file)
+            found = _stored_dense_dim(stored)
             if found is not None and found != self.dense_dim:
                 raise dimension_mismatch(str(self.path), found, self.dense_dim)
-            self.dense_names = _stored_dense_names(config_file) or self.dense_names
-            if _stored_quantized(config_file) and not self.index.quantization:
+            self.dense_names = _stored_dense_names(stored) or self.dense_names
+            if _stored_quantized(stored) and not self.index.quantization:
                 # A shard keeps a quantization it was given (a config without one leaves it as it is,
                 # and Qdrant Edge has no "disabled" value), so its HNSW searches int8 vectors whatever
                 # KB_QUANTIZATION says: rescore them, or recall falls (0.97 vs 0.998 at 100k chunks)
@@ -351,30 +352,34 @@ def _edge_vectors(point: PointData) -> dict[str, Any]:
     return vectors
 
 
-def _stored_dense_dim(config_file: Path) -> int | None:
-    """The dense size recorded in the shard's ``edge_config.json`` (best effort: ``load`` checks too)."""
-    try:
-        size = json.loads(config_file.read_text())["vectors"][DENSE]["size"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return size if isinstance(size, int) else None
-
-
-def _stored_quantized(config_file: Path) -> bool:
-    """Whether the shard's persisted config holds a quantization (unreadable: no)."""
+def _stored_config(config_file: Path) -> dict[str, Any]:
+    """The shard's persisted ``edge_config.json`` ({} if unreadable: ``load`` then reports the damage)."""
     try:
         config = json.loads(config_file.read_text())
     except (OSError, ValueError):
-        return False
-    vectors = config.get("vectors") if isinstance(config, dict) else None
-    per_vector = [v.get("quantization_config") for v in vectors.values()] if isinstance(vectors, dict) else []
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def _stored_vectors(config: dict[str, Any]) -> dict[str, Any]:
+    vectors = config.get("vectors")
+    return vectors if isinstance(vectors, dict) else {}
+
+
+def _stored_dense_dim(config: dict[str, Any]) -> int | None:
+    """The dense size recorded in the shard's config (best effort: ``load`` checks too)."""
+    dense = _stored_vectors(config).get(DENSE)
+    size = dense.get("size") if isinstance(dense, dict) else None
+    return size if isinstance(size, int) else None
+
+
+def _stored_quantized(config: dict[str, Any]) -> bool:
+    """Whether the shard's config holds a quantization, collection-wide or on a vector."""
+    per_vector = [v.get("quantization_config") for v in _stored_vectors(config).values() if isinstance(v, dict)]
     return bool(config.get("quantization_config")) or any(per_vector)
 
 
-def _stored_dense_names(config_file: Path) -> tuple[str, ...] | None:
-    """The dense vector names of an existing shard, ``dense`` first (None if unreadable)."""
-    try:
-        names = set(json.loads(config_file.read_text())["vectors"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+def _stored_dense_names(config: dict[str, Any]) -> tuple[str, ...] | None:
+    """The dense vector names of an existing shard, ``dense`` first (None if it records none)."""
+    names = set(_stored_vectors(config))
     return tuple(n for n in (DENSE, E5) if n in names) or None

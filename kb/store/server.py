@@ -342,47 +342,36 @@ class ServerStore(ChunkStore):
         if plan.sparse is not None:
             queries.append((qm.SparseVector(indices=plan.sparse.indices, values=plan.sparse.values), SPARSE))
         params = server_search_params(self.index, self.client)  # hnsw_ef, rescoring; sparse ignores them
+        lead = queries[0][1]  # a single list, or the one fusion takes its filter and floor from
+        request: dict[str, Any] = {
+            "query_filter": e5_filter if lead == E5 else server_filter,
+            "score_threshold": plan.e5_min_score if lead == E5 else None,
+            "limit": plan.limit,
+            "with_payload": True,
+            "with_vectors": plan.with_vectors,
+            "search_params": params,
+        }
+        if len(queries) == 1:
+            request.update(query=queries[0][0], using=lead)
+        else:
+            request["query"] = (
+                qm.RrfQuery(rrf=qm.Rrf(k=plan.rrf_k, weights=plan.list_weights()))
+                if plan.fusion == "rrf"
+                else qm.FusionQuery(fusion=qm.Fusion.DBSF)
+            )
+            request["prefetch"] = [
+                qm.Prefetch(
+                    query=q,
+                    using=using,
+                    filter=e5_filter if using == E5 else server_filter,
+                    score_threshold=plan.e5_min_score if using == E5 else None,
+                    limit=plan.prefetch_limit,
+                    params=params,
+                )
+                for q, using in queries
+            ]
         with self._translate():
-            if len(queries) == 1:
-                response = self.client.query_points(
-                    self.collection,
-                    query=queries[0][0],
-                    using=queries[0][1],
-                    query_filter=e5_filter if queries[0][1] == E5 else server_filter,
-                    score_threshold=plan.e5_min_score if queries[0][1] == E5 else None,
-                    limit=plan.limit,
-                    with_payload=True,
-                    with_vectors=plan.with_vectors,
-                    search_params=params,
-                )
-            else:
-                fused: qm.RrfQuery | qm.FusionQuery = (
-                    qm.RrfQuery(rrf=qm.Rrf(k=plan.rrf_k, weights=plan.list_weights()))
-                    if plan.fusion == "rrf"
-                    else qm.FusionQuery(fusion=qm.Fusion.DBSF)
-                )
-                prefetch = [
-                    qm.Prefetch(
-                        query=q,
-                        using=using,
-                        filter=e5_filter if using == E5 else server_filter,
-                        score_threshold=plan.e5_min_score if using == E5 else None,
-                        limit=plan.prefetch_limit,
-                        params=params,
-                    )
-                    for q, using in queries
-                ]
-                response = self.client.query_points(
-                    self.collection,
-                    prefetch=prefetch,
-                    query=fused,
-                    query_filter=e5_filter if queries[0][1] == E5 else server_filter,
-                    score_threshold=plan.e5_min_score if queries[0][1] == E5 else None,
-                    limit=plan.limit,
-                    with_payload=True,
-                    with_vectors=plan.with_vectors,
-                    search_params=params,
-                )
+            response = self.client.query_points(self.collection, **request)
         return [make_hit(p.id, p.payload, p.vector, p.score) for p in response.points]
 
     def _facet(self, key: str, condition: Condition | None, limit: int) -> list[tuple[FacetValue, int]]:

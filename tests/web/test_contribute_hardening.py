@@ -16,7 +16,7 @@ from search.api import create_app
 from tests.api.conftest import bearer
 from tests.kb.test_metadata import BOMB
 from tests.web.conftest import copy_kb
-from tests.web.test_pages import HTML, NOTE, _form, field_error
+from tests.web.pages import HTML, NOTE, field_error, form_fields
 
 FILLED = {"type": "case_study", "sector": "urban_development", "states": ["Haryana"]}
 
@@ -32,7 +32,7 @@ def guarded(web_kb_template: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def _contribute(client: TestClient, key: str, name: str, data: bytes, **values: object):  # type: ignore[no-untyped-def]
     return client.post(
         "/contribute",
-        data={**_form(key=key, **{k: v for k, v in values.items() if k != "states"}), **FILLED, **values},
+        data={**form_fields(key=key, **{k: v for k, v in values.items() if k != "states"}), **FILLED, **values},
         files={"file": (name, data, "application/octet-stream")},
         headers=HTML,
         follow_redirects=False,

@@ -5,54 +5,16 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-import itertools
 import json
 import re
-import time
-from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from tests.conftest import FIXTURES, REPO_ROOT
 from tests.web.conftest import DOCUMENT_COUNT
-
-HTML = {"accept": "text/html,application/xhtml+xml"}
-VAGUE = "citizens complain to the chief minister and the complaint is followed until it is solved"
-
-
-def soup(client: TestClient, url: str, status: int = 200) -> BeautifulSoup:
-    response = client.get(url, headers=HTML)
-    assert response.status_code == status, response.text[:2000]
-    assert response.headers["content-type"].startswith("text/html")
-    return BeautifulSoup(response.text, "html.parser")
-
-
-def result_ids(page: BeautifulSoup) -> list[str]:
-    links = [li.select_one(".r-title a") for li in page.select("ol.results > li.result")]
-    return [re.sub(r"^/documents/([^#]+).*$", r"\1", str(a["href"])) for a in links if a is not None]
-
-
-def text(node: Tag | None) -> str:
-    assert node is not None
-    return " ".join(node.get_text(" ").split())
-
-
-def assert_accessible_basics(page: BeautifulSoup) -> None:
-    """One h1, heading levels that never skip, a label for every control, lang on <html>."""
-    html = page.find("html")
-    assert isinstance(html, Tag) and html.get("lang") == "en"
-    assert page.select_one("a.skip[href='#main']") and page.select_one("main#main")
-    levels = [int(h.name[1]) for h in page.find_all(re.compile(r"^h[1-6]$"))]
-    assert levels.count(1) == 1 and levels[0] == 1, levels
-    for before, after in itertools.pairwise(levels):
-        assert after <= before + 1, levels
-    for control in page.select("input, select, textarea"):
-        if control.get("type") in ("hidden", "submit"):
-            continue
-        labelled = control.get("aria-label") or page.select_one(f"label[for='{control.get('id')}']")
-        assert labelled, f"no label for {control}"
+from tests.web.pages import HTML, VAGUE, assert_accessible_basics, result_ids, soup, text
 
 
 def test_landing_page_shows_what_is_there(web: TestClient) -> None:
@@ -228,129 +190,6 @@ def test_static_assets_are_local_and_cached(web: TestClient) -> None:
     assert "http" not in str(css["href"]) + str(js["src"])
 
 
-def _form(**values: object) -> dict[str, object]:
-    base: dict[str, object] = {
-        "title": "",
-        "type": "",
-        "sector": "",
-        "level": "",
-        "year": "",
-        "language": "",
-        "tags": "",
-        "source_url": "",
-        "id": "",
-        "key": "",
-    }
-    return {**base, **values}
-
-
-NOTE = (
-    b"# Single window for building permits\n\n"
-    b"Architects file building plans online and receive the permit within thirty days.\n"
-)
-
-
-def field_error(page: BeautifulSoup, name: str) -> str:
-    error = page.select_one(f"#f-{name}-error")
-    assert error is not None, f"no error shown for {name}"
-    control = page.select_one(f"#f-{name}")
-    if name == "states":  # a group of checkboxes: the fieldset carries the description
-        control = control.find_parent("fieldset") if control is not None else None
-    assert control is not None and f"f-{name}-error" in str(control.get("aria-describedby", "")).split()
-    return text(error)
-
-
-def test_contribute_form_shows_errors_next_to_fields(web: TestClient, web_keys: dict[str, str]) -> None:
-    page = soup(web, "/contribute")
-    assert_accessible_basics(page)
-    form = page.select_one("form.contribute")
-    assert form is not None and form["enctype"] == "multipart/form-data" and form["method"] == "post"
-    assert page.select_one("input[type=password][name=key]") is not None
-
-    response = web.post(
-        "/contribute",
-        data=_form(year="20x2", source_url="ftp://x", key="kbk_wrong", title="A title"),
-        files={"file": ("permits.md", NOTE, "text/markdown")},
-        headers=HTML,
-    )
-    assert response.status_code == 422
-    page = BeautifulSoup(response.text, "html.parser")
-    assert_accessible_basics(page)
-    assert "not valid" in field_error(page, "key")
-    assert "not a year" in field_error(page, "year")
-    assert "https://" in field_error(page, "source_url")
-    assert "Choose the type" in field_error(page, "type")
-    assert "Choose the sector" in field_error(page, "sector")
-    summary = page.select_one("#error-summary")
-    assert summary is not None and len(summary.select("li a")) == 5
-    assert page.select_one("#f-title")["value"] == "A title"  # what was typed is kept ...
-    assert web_keys["haryana"] not in response.text and "kbk_wrong" not in response.text  # ... but never the key
-
-    no_file = web.post("/contribute", data=_form(key=web_keys["haryana"]), headers=HTML)
-    assert "Choose the file" in field_error(BeautifulSoup(no_file.text, "html.parser"), "file")
-
-    wrong_state = web.post(
-        "/contribute",
-        data={**_form(key=web_keys["jk"], type="case_study", sector="urban_development"), "states": ["Haryana"]},
-        files={"file": ("permits.md", NOTE, "text/markdown")},
-        headers=HTML,
-    )
-    assert "only for Jammu and Kashmir" in field_error(BeautifulSoup(wrong_state.text, "html.parser"), "states")
-
-    taken = web.post(
-        "/contribute",
-        data={
-            **_form(key=web_keys["haryana"], id="haryana-cm-window", type="case_study", sector="urban_development"),
-            "states": ["Haryana"],
-        },
-        files={"file": ("permits.md", NOTE, "text/markdown")},
-        headers=HTML,
-    )
-    assert "already exists" in field_error(BeautifulSoup(taken.text, "html.parser"), "id")
-
-    mismatch = web.post(
-        "/contribute",
-        data={**_form(key=web_keys["haryana"], type="case_study", sector="urban_development"), "states": ["Haryana"]},
-        files={"file": ("permits.pdf", NOTE, "application/pdf")},
-        headers=HTML,
-    )
-    assert field_error(BeautifulSoup(mismatch.text, "html.parser"), "file")
-
-
-def test_contribute_then_follow_the_job_and_find_the_document(web: TestClient, web_keys: dict[str, str]) -> None:
-    response = web.post(
-        "/contribute",
-        data={
-            **_form(key=web_keys["haryana"], type="case_study", sector="urban_development", year="2023"),
-            "states": ["Haryana"],
-            "tags": "permits, single window",
-        },
-        files={"file": ("building-permits.md", NOTE, "text/markdown")},
-        headers=HTML,
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text[:2000]
-    job_url = response.headers["location"]
-    assert job_url.startswith("/contribute/jobs/")
-    deadline = time.monotonic() + 120
-    while True:
-        page = soup(web, job_url)
-        refresh = page.select_one("meta[http-equiv=refresh]")
-        status = page.select_one("[role=status]")
-        if refresh is None:
-            break
-        assert "refreshes itself" in text(status)
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-    assert "now searchable" in text(status), text(status)
-    link = page.select_one("a.button[href='/documents/building-permits']")
-    assert link is not None
-    document = soup(web, "/documents/building-permits")
-    assert "Urban development" in text(document.select_one("dl.facts"))
-    found = soup(web, "/?q=how+do+architects+get+a+building+permit+quickly")
-    assert result_ids(found)[0] == "building-permits"
-
-
 def test_page_weight_is_small(web: TestClient) -> None:
     """HTML + CSS + JS per page (no images, fonts or third-party files); written to test-output/."""
     landing = soup(web, "/")
@@ -376,67 +215,6 @@ def test_page_weight_is_small(web: TestClient) -> None:
     for name, sizes in report.items():
         assert sizes["total"] < 60_000, (name, sizes)
         assert sizes["total_gzip"] < 16_000, (name, sizes)
-
-
-def _follow(web: TestClient, job_url: str) -> BeautifulSoup:
-    deadline = time.monotonic() + 120
-    while True:
-        page = soup(web, job_url)
-        if page.select_one("meta[http-equiv=refresh]") is None:
-            return page
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-
-
-def test_front_matter_fills_the_form_and_failures_are_shown(web: TestClient, web_keys: dict[str, str]) -> None:
-    with_front_matter = (
-        b"---\ntitle: Mobile ration cards\ntype: case_study\nsector: food_security\n"
-        b"states: [Haryana]\nyear: 2022\n---\n"
-        b"# Mobile ration cards\n\nRation cards are issued on the phone and shown at the fair price shop.\n"
-    )
-    accepted = web.post(
-        "/contribute",
-        data=_form(key=web_keys["haryana"]),
-        files={"file": ("mobile-ration-cards.md", with_front_matter, "text/markdown")},
-        headers=HTML,
-        follow_redirects=False,
-    )
-    assert accepted.status_code == 303, accepted.text[:2000]
-    done = _follow(web, accepted.headers["location"])
-    assert "now searchable" in text(done.select_one("[role=status]"))
-    assert done.select_one("a.button[href='/documents/mobile-ration-cards']") is not None
-
-    scanned = (FIXTURES / "bad" / "no-text.pdf").read_bytes()  # no text to index, even by OCR
-    queued = web.post(
-        "/contribute",
-        data={**_form(key=web_keys["haryana"], type="report", sector="other", title="Scanned"), "states": ["Haryana"]},
-        files={"file": ("scanned.pdf", scanned, "application/pdf")},
-        headers=HTML,
-        follow_redirects=False,
-    )
-    assert queued.status_code == 303, queued.text[:2000]
-    failed = _follow(web, queued.headers["location"])
-    status = text(failed.select_one("[role=status]"))
-    assert "could not be added" in status and len(status) > 40  # the reason is shown
-    assert failed.select_one("a[href='/contribute']") is not None
-
-
-def test_an_oversized_upload_on_the_form_gets_an_html_page(tmp_path: Path) -> None:
-    from kb.settings import Settings
-    from search.api import create_app
-
-    with TestClient(create_app(Settings(kb_dir=tmp_path / "kb", max_upload_bytes=10_000))) as small:
-        response = small.post(
-            "/contribute",
-            data=_form(key="kbk_x"),
-            files={"file": ("big.txt", b"a" * 600_000, "text/plain")},
-            headers=HTML,
-        )
-        assert response.status_code == 413
-        assert response.headers["content-type"].startswith("text/html")
-        assert "File too large" in response.text
-        api = small.post("/v1/documents", files={"file": ("big.txt", b"a" * 600_000)})
-        assert api.status_code == 413 and api.headers["content-type"] == "application/problem+json"
 
 
 # -- officials' pages, as an official reads them (issue 13, item 7) --------------------------------

@@ -147,8 +147,45 @@ def client(api_settings: Settings, keys: dict[str, str]) -> Iterator[TestClient]
 def exchange_source_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The good fixtures ingested once for the exchange's tests (adoptions, requests, webhook): each
     module copies it before opening it (an embedded KB admits one app at a time)."""
-    kb_dir = tmp_path_factory.mktemp("exchange") / "kb"
+    return _ingest_good(tmp_path_factory, Settings(kb_dir=tmp_path_factory.mktemp("exchange") / "kb", catalog_url=None))
+
+
+@pytest.fixture(scope="session")
+def exchange_source_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The same KB with its catalog on PostgreSQL: the index folder and a database the modules copy
+    (``CREATE DATABASE ... TEMPLATE``), ingested once per test process."""
+    settings = Settings(
+        kb_dir=tmp_path_factory.mktemp("exchange-pg") / "kb", catalog_url=pg.create_database("kbexchange")
+    )
+    _ingest_good(tmp_path_factory, settings)
+    yield settings
+    assert settings.catalog_url
+    pg.drop_database(settings.catalog_url)
+
+
+def _ingest_good(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path:
     corpus = tmp_path_factory.mktemp("exchange-corpus") / "good"
     shutil.copytree(FIXTURES / "good", corpus)
-    assert run_cli("ingest", str(corpus), "--kb-dir", str(kb_dir)).exit_code == 0
-    return kb_dir
+    env = {"KB_CATALOG_URL": settings.catalog_url} if settings.catalog_url else {}
+    result = run_cli("ingest", str(corpus), "--kb-dir", str(settings.kb_dir), env=env)
+    assert result.exit_code == 0, result.output
+    return settings.kb_dir
+
+
+@pytest.fixture(scope="module")
+def exchange_settings(
+    request: pytest.FixtureRequest, catalog_backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """A copy of the exchange KB for one module, on the module's catalog backend (``both_catalogs``):
+    the folder copied, and on PostgreSQL the database too, dropped after the module."""
+    target = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]) / "kb"
+    if catalog_backend == "sqlite":
+        shutil.copytree(request.getfixturevalue("exchange_source_kb"), target)
+        yield Settings(kb_dir=target, catalog_url=None)
+        return
+    source: Settings = request.getfixturevalue("exchange_source_pg")
+    shutil.copytree(source.kb_dir, target)
+    settings = Settings(kb_dir=target, catalog_url=pg.create_database("kbexchange", template=source.catalog_url))
+    yield settings
+    assert settings.catalog_url
+    threading.Thread(target=_drop_all, args=([settings.catalog_url],), name="drop-test-database").start()

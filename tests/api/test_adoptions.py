@@ -7,9 +7,7 @@ states made before it starts); tests build on each other's adoptions only where 
 from __future__ import annotations
 
 import math
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,31 +16,25 @@ from fastapi.testclient import TestClient
 from kb.catalog import Catalog
 from kb.settings import Settings
 from search.api import create_app
-from tests.api.conftest import bearer, make_keys
+from tests.api.conftest import bearer, both_catalogs, make_keys
 
+pytestmark = both_catalogs
 PROBLEM = "application/problem+json"
 PRACTICE = "/v1/documents/haryana-cm-window"
 
 
 @pytest.fixture(scope="module")
-def kb_dir(exchange_source_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("adoptions") / "kb"
-    shutil.copytree(exchange_source_kb, target)
-    return target
-
-
-@pytest.fixture(scope="module")
-def keys(kb_dir: Path) -> dict[str, str]:
-    made = make_keys(kb_dir)
-    with Catalog(Settings(kb_dir=kb_dir).catalog_path) as catalog:
+def keys(exchange_settings: Settings) -> dict[str, str]:
+    made = make_keys(exchange_settings)
+    with Catalog(exchange_settings.resolved_catalog_url()) as catalog:
         made["punjab_reader"] = catalog.create_key(role="reader", states=["Punjab"])[1]
         made["kerala"] = catalog.create_key(role="contributor", states=["Kerala"])[1]
     return made
 
 
 @pytest.fixture(scope="module")
-def client(kb_dir: Path, keys: dict[str, str]) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(kb_dir=kb_dir))) as test_client:
+def client(exchange_settings: Settings, keys: dict[str, str]) -> Iterator[TestClient]:
+    with TestClient(create_app(exchange_settings)) as test_client:
         yield test_client
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,20 +19,21 @@ from kb.catalog import Catalog
 from kb.catalog.tables import usage_events
 from kb.settings import Settings
 from search.api import create_app
-from tests.api.conftest import bearer
+from tests.api.conftest import bearer, both_catalogs
 from tests.e2e.conftest import run_cli
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, both_catalogs]
+Used = tuple[TestClient, dict[str, str], Settings]  # the app, its keys, its deployment
 
 
 @pytest.fixture(scope="module")
-def used(api_kb: Path) -> Iterator[tuple[TestClient, dict[str, str], Path]]:
-    with Catalog(Settings(kb_dir=api_kb).catalog_path) as catalog:
+def used(api_settings: Settings) -> Iterator[Used]:
+    with Catalog(api_settings.resolved_catalog_url()) as catalog:
         keys = {
             "curator": catalog.create_key(role="curator", states=["Haryana"])[1],
             "reader": catalog.create_key(role="reader", states=["Haryana"])[1],
         }
-    with TestClient(create_app(Settings(kb_dir=api_kb))) as client:
+    with TestClient(create_app(api_settings)) as client:
         questions = ["grievance redressal"] * 12 + ["Land  Records online"] * 6 + ["zzqx vlorp"] * 4
         with ThreadPoolExecutor(max_workers=6) as pool:  # concurrent searches, none lost
             statuses = list(pool.map(lambda q: client.get("/v1/search", params={"q": q}).status_code, questions))
@@ -46,10 +46,10 @@ def used(api_kb: Path) -> Iterator[tuple[TestClient, dict[str, str], Path]]:
             client.get(f"/v1/documents/{document_id}", headers=bearer(keys["reader"]))
         client.get(f"/documents/{document_id}")
         client.get(f"/v1/documents/{document_id}/file")
-        yield client, keys, api_kb
+        yield client, keys, api_settings
 
 
-def test_searches_views_and_downloads_are_counted(used: tuple[TestClient, dict[str, str], Path]) -> None:
+def test_searches_views_and_downloads_are_counted(used: Used) -> None:
     client, keys, _ = used
     response = client.get("/v1/insights", headers=bearer(keys["curator"]))
     assert response.status_code == 200, response.text
@@ -63,7 +63,7 @@ def test_searches_views_and_downloads_are_counted(used: tuple[TestClient, dict[s
     assert "grievance redressal" not in {q["query"] for q in body["content_gaps"]}
 
 
-def test_insights_are_for_curators(used: tuple[TestClient, dict[str, str], Path]) -> None:
+def test_insights_are_for_curators(used: Used) -> None:
     client, keys, _ = used
     assert client.get("/v1/insights").status_code == 401
     assert client.get("/v1/insights", headers=bearer(keys["reader"])).status_code == 403
@@ -73,10 +73,10 @@ def test_insights_are_for_curators(used: tuple[TestClient, dict[str, str], Path]
     assert keys["curator"] not in page.text  # the key is never echoed back
 
 
-def test_nothing_personal_is_stored_and_the_cli_reads_the_same(used: tuple[TestClient, dict[str, str], Path]) -> None:
-    client, keys, kb_dir = used
+def test_nothing_personal_is_stored_and_the_cli_reads_the_same(used: Used) -> None:
+    client, keys, settings = used
     client.get("/v1/insights", headers=bearer(keys["curator"]))  # flushes the queue
-    with Catalog(Settings(kb_dir=kb_dir).catalog_path) as catalog:
+    with Catalog(settings.resolved_catalog_url()) as catalog:
         rows = catalog.db.query(sa.select(usage_events))
         key_ids = [k.id for k in catalog.list_keys()]
     assert set(rows[0].keys()) == {
@@ -93,6 +93,7 @@ def test_nothing_personal_is_stored_and_the_cli_reads_the_same(used: tuple[TestC
     stored = json.dumps([dict(r) for r in rows])
     for secret in [*keys.values(), *key_ids, "testclient", "127.0.0.1"]:
         assert secret not in stored
-    result = run_cli("insights", "--json", "--kb-dir", str(kb_dir))
+    env = {"KB_CATALOG_URL": settings.catalog_url} if settings.catalog_url else {}
+    result = run_cli("insights", "--json", "--kb-dir", str(settings.kb_dir), env=env)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["totals"]["download"] == 1

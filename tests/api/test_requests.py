@@ -7,10 +7,8 @@ state), Kerala's contributor sees nothing of it, admins see everything.
 
 from __future__ import annotations
 
-import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,23 +17,17 @@ from fastapi.testclient import TestClient
 from kb.catalog import Catalog
 from kb.settings import Settings
 from search.api import create_app
-from tests.api.conftest import bearer, make_keys
+from tests.api.conftest import bearer, both_catalogs, make_keys
 
+pytestmark = both_catalogs
 PROBLEM = "application/problem+json"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture(scope="module")
-def kb_dir(exchange_source_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("requests") / "kb"
-    shutil.copytree(exchange_source_kb, target)
-    return target
-
-
-@pytest.fixture(scope="module")
-def keys(kb_dir: Path) -> dict[str, str]:
-    made = make_keys(kb_dir)
-    with Catalog(Settings(kb_dir=kb_dir).catalog_path) as catalog:
+def keys(exchange_settings: Settings) -> dict[str, str]:
+    made = make_keys(exchange_settings)
+    with Catalog(exchange_settings.resolved_catalog_url()) as catalog:
         for name, role, state in (
             ("punjab_reader", "reader", "Punjab"),
             ("haryana_reader", "reader", "Haryana"),
@@ -48,8 +40,8 @@ def keys(kb_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def client(kb_dir: Path, keys: dict[str, str]) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(kb_dir=kb_dir))) as test_client:
+def client(exchange_settings: Settings, keys: dict[str, str]) -> Iterator[TestClient]:
+    with TestClient(create_app(exchange_settings)) as test_client:
         yield test_client
 
 
@@ -203,7 +195,7 @@ def test_the_inbox_feed_shows_each_key_its_own_news(
 
 
 def test_a_curators_feed_lists_submissions_waiting_for_review(
-    client: TestClient, keys: dict[str, str], kb_dir: Path
+    client: TestClient, keys: dict[str, str], exchange_settings: Settings
 ) -> None:
     import json
 
@@ -211,7 +203,7 @@ def test_a_curators_feed_lists_submissions_waiting_for_review(
 
     from kb.catalog.tables import submissions
 
-    with Catalog(Settings(kb_dir=kb_dir).catalog_path) as catalog, catalog.db.transaction() as conn:
+    with Catalog(exchange_settings.resolved_catalog_url()) as catalog, catalog.db.transaction() as conn:
         row = {
             "kind": "create",
             "key_id": "k",

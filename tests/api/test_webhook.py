@@ -10,12 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import shutil
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +23,7 @@ from pydantic import SecretStr
 from kb.catalog import Catalog
 from kb.settings import Settings
 from search.api import create_app
-from tests.api.conftest import bearer, make_keys
+from tests.api.conftest import bearer, both_catalogs, make_keys
 
 SECRET = "shared-secret"
 
@@ -73,30 +71,25 @@ class Receiver:
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
+def receiver(catalog_backend: str) -> Iterator[Receiver]:
+    """One receiver per catalog backend: the tests count what it got since the module's app began."""
     endpoint = Receiver()
     yield endpoint
     endpoint.server.shutdown()
 
 
 @pytest.fixture(scope="module")
-def kb_dir(exchange_source_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("webhook") / "kb"
-    shutil.copytree(exchange_source_kb, target)
-    return target
-
-
-@pytest.fixture(scope="module")
-def keys(kb_dir: Path) -> dict[str, str]:
-    made = make_keys(kb_dir)
-    with Catalog(Settings(kb_dir=kb_dir).catalog_path) as catalog:
+def keys(exchange_settings: Settings) -> dict[str, str]:
+    made = make_keys(exchange_settings)
+    with Catalog(exchange_settings.resolved_catalog_url()) as catalog:
         made["punjab_reader"] = catalog.create_key(role="reader", states=["Punjab"])[1]
     return made
 
 
-def _settings(kb_dir: Path, receiver: Receiver) -> Settings:
+def _settings(exchange_settings: Settings, receiver: Receiver) -> Settings:
     return Settings(
-        kb_dir=kb_dir,
+        kb_dir=exchange_settings.kb_dir,
+        catalog_url=exchange_settings.catalog_url,
         webhook_url=receiver.url,
         webhook_secret=SecretStr(SECRET),
         webhook_retry_s=0.05,
@@ -105,11 +98,12 @@ def _settings(kb_dir: Path, receiver: Receiver) -> Settings:
     )
 
 
+@both_catalogs
 def test_signed_events_arrive_once_each_in_order_and_across_a_restart(
-    kb_dir: Path, keys: dict[str, str], receiver: Receiver
+    exchange_settings: Settings, keys: dict[str, str], receiver: Receiver
 ) -> None:
     punjab, haryana = bearer(keys["punjab_reader"]), bearer(keys["haryana"])
-    with TestClient(create_app(_settings(kb_dir, receiver))) as client:
+    with TestClient(create_app(_settings(exchange_settings, receiver))) as client:
         adopted = client.post(
             "/v1/documents/haryana-cm-window/adoptions", json={"state": "Punjab", "status": "piloting"}, headers=punjab
         )
@@ -146,9 +140,9 @@ def test_signed_events_arrive_once_each_in_order_and_across_a_restart(
         assert headers["content-type"] == "application/json"
 
     # while the app is down, the CLI side writes (kb ingest content/ loads adoptions this way)
-    with Catalog(Settings(kb_dir=kb_dir).catalog_path) as catalog:
+    with Catalog(exchange_settings.resolved_catalog_url()) as catalog:
         catalog.record_adoption(document_id="karnataka-bhoomi", state="Kerala", status="exploring", actor="cli")
-    with TestClient(create_app(_settings(kb_dir, receiver))) as client:
+    with TestClient(create_app(_settings(exchange_settings, receiver))) as client:
         after = receiver.wait_for(6)
         client.post(
             "/v1/documents/haryana-cm-window/adoptions", json={"state": "Punjab", "status": "adopted"}, headers=punjab
@@ -162,12 +156,13 @@ def test_signed_events_arrive_once_each_in_order_and_across_a_restart(
     assert len({e["id"] for e in after}) == len(after) == 7  # nothing delivered twice
 
 
+@both_catalogs
 def test_failed_deliveries_are_retried_then_given_up_without_holding_back_the_rest(
-    kb_dir: Path, keys: dict[str, str], receiver: Receiver
+    exchange_settings: Settings, keys: dict[str, str], receiver: Receiver
 ) -> None:
     punjab = bearer(keys["punjab_reader"])
     start = len(receiver.events())
-    with TestClient(create_app(_settings(kb_dir, receiver))) as client:
+    with TestClient(create_app(_settings(exchange_settings, receiver))) as client:
         receiver.statuses[:] = [503, 500]  # two failures, then the third attempt succeeds
         client.post(
             "/v1/documents/haryana-saral-report/adoptions",
@@ -195,11 +190,14 @@ def test_failed_deliveries_are_retried_then_given_up_without_holding_back_the_re
         assert failed[0]["detail"]["seq"] == int(rest[0]["id"])
 
 
-def test_a_slow_receiver_never_slows_the_request(kb_dir: Path, keys: dict[str, str], receiver: Receiver) -> None:
+@both_catalogs
+def test_a_slow_receiver_never_slows_the_request(
+    exchange_settings: Settings, keys: dict[str, str], receiver: Receiver
+) -> None:
     start = len(receiver.events())
     receiver.stall_s = 8.0  # far longer than the request takes on a loaded machine, inside the 10 s timeout
     try:
-        with TestClient(create_app(_settings(kb_dir, receiver))) as client:
+        with TestClient(create_app(_settings(exchange_settings, receiver))) as client:
             began = time.monotonic()
             response = client.post(
                 "/v1/documents/haryana-cm-window/requests",

@@ -35,12 +35,14 @@ def require() -> None:
         pytest.skip(reason)
 
 
-def create_database(prefix: str = "kbtest") -> str:
-    """A new empty database; returns its SQLAlchemy URL."""
+def create_database(prefix: str = "kbtest", template: str | None = None) -> str:
+    """A new database, empty or a copy of the database of the URL ``template`` (which nothing may be
+    connected to: PostgreSQL copies it file by file); returns its SQLAlchemy URL."""
     require()
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{_name(template)}"' if template else ""
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     params = psycopg.conninfo.conninfo_to_dict(ADMIN_DSN)
     host = params.get("host", "/var/run/postgresql")
     port = f"&port={params['port']}" if "port" in params else ""
@@ -48,7 +50,10 @@ def create_database(prefix: str = "kbtest") -> str:
     return f"postgresql+psycopg://{user}/{name}?host={host}{port}"
 
 
+def _name(url: str) -> str:
+    return url.split("/")[3].split("?")[0]
+
+
 def drop_database(url: str) -> None:
-    name = url.split("/")[3].split("?")[0]
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{_name(url)}" WITH (FORCE)')

@@ -114,8 +114,8 @@ def make_hit(point_id: Any, payload: Any, vector: Any, score: float | None = Non
     """A :class:`Hit` from either client's record (both give a dict of named vectors, or nothing)."""
     vectors = vector if isinstance(vector, dict) else {}
     dense, e5, sparse = vectors.get(DENSE), vectors.get(E5), vectors.get(SPARSE)
-    dense = [float(x) for x in dense] if dense is not None else None
-    e5 = [float(x) for x in e5] if e5 is not None else None
+    dense = list(map(float, dense)) if dense is not None else None  # map: half a listcomp's time
+    e5 = list(map(float, e5)) if e5 is not None else None
     sparse = SparseVector(list(sparse.indices), [float(v) for v in sparse.values]) if sparse else None
     return Hit(str(point_id), dict(payload or {}), score, dense, sparse, e5)
 

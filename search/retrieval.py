@@ -163,7 +163,7 @@ class Searcher:
         dense = run.dense if run.dense_reads_query else None
         if (dense is not None or run.e5 is not None) and groups:
             ids = [g.hits[0].document.id for g in groups]
-            vectors = {d.id: d.embedding or [] for d in self.store.get(ids, with_vectors=True)}
+            vectors = self.store.dense_vectors(ids)
         # minilm+e5 stores both halves in one embedding: MiniLM's first, e5's after it
         width = self.store.dense_dim
         found = []

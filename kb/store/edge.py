@@ -258,9 +258,11 @@ class EdgeStore(EdgeIndexing, ChunkStore):
             records = self.shard.retrieve(list(point_ids), False, False)
         return {str(r.id) for r in records}
 
-    def _retrieve(self, point_ids: list[str], with_vectors: bool) -> list[Hit]:
+    def _retrieve(
+        self, point_ids: list[str], with_vectors: bool | list[str], *, with_payload: bool = True
+    ) -> list[Hit]:
         with self._translate():
-            records = self.shard.retrieve(list(point_ids), True, with_vectors)
+            records = self.shard.retrieve(list(point_ids), with_payload, with_vectors)
         return [make_hit(r.id, r.payload, r.vector) for r in records]
 
     def _scroll_page(

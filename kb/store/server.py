@@ -297,9 +297,13 @@ class ServerStore(ChunkStore):
             records = self.client.retrieve(self.collection, point_ids, with_payload=False, with_vectors=False)
         return {str(r.id) for r in records}
 
-    def _retrieve(self, point_ids: list[str], with_vectors: bool) -> list[Hit]:
+    def _retrieve(
+        self, point_ids: list[str], with_vectors: bool | list[str], *, with_payload: bool = True
+    ) -> list[Hit]:
         with self._translate():
-            records = self.client.retrieve(self.collection, point_ids, with_payload=True, with_vectors=with_vectors)
+            records = self.client.retrieve(
+                self.collection, point_ids, with_payload=with_payload, with_vectors=with_vectors
+            )
         return [make_hit(r.id, r.payload, r.vector) for r in records]
 
     def _scroll_page(

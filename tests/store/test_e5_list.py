@@ -51,3 +51,14 @@ def test_the_e5_restriction_leaves_the_other_lists_alone(store_factory: StoreFac
     assert set(scores) == {"english", "hindi-close", "hindi-far"}  # MiniLM's list is not filtered
     # the two Hindi chunks have the same MiniLM vector: only the e5 list, which kept one, tells them apart
     assert scores["hindi-close"] > scores["hindi-far"]
+
+
+def test_dense_vectors_are_the_embeddings_get_gives(store_factory: StoreFactory) -> None:
+    """What the relevance floor reads (both halves of a two-vector KB, nothing else), on both backends."""
+    store = _two_vector_store(store_factory)
+    got = {d.id: d.embedding for d in store.get(["english", "hindi-far"], with_vectors=True)}
+    vectors = store.dense_vectors(["hindi-far", "missing", "english"])
+    assert set(vectors) == {"english", "hindi-far"} and len(vectors["english"]) == 2 * DIM
+    for chunk_id, vector in vectors.items():
+        assert vector == got[chunk_id]
+    assert store.dense_vectors([]) == {}

@@ -158,6 +158,14 @@ def test_query_excludes_ids_and_returns_vectors_on_request(filled: ChunkStore) -
         assert hit.document.sparse_embedding.indices == original.sparse_embedding.indices  # type: ignore[union-attr]
 
 
+def test_dense_vectors_read_only_the_dense_vectors(filled: ChunkStore) -> None:
+    ids = [d.id for d in DOCS[:6]]
+    vectors = filled.dense_vectors([*ids, "no-such-chunk"])
+    assert set(vectors) == set(ids)  # the unknown id left out
+    for chunk_id in ids:
+        assert vectors[chunk_id] == pytest.approx(_unit(BY_ID[chunk_id].embedding or []), abs=1e-6)
+
+
 def _unit(vector: list[float]) -> list[float]:
     norm = math.sqrt(sum(x * x for x in vector))
     return [x / norm for x in vector]

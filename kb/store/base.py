@@ -245,17 +245,12 @@ class ChunkStore(ABC):
         return [self._to_document(hits[i]) for i in wanted if i in hits]
 
     def dense_vectors(self, ids: list[str]) -> dict[str, list[float]]:
-        """Each chunk's dense embedding by Haystack id, as :meth:`get` gives it (unknown ids left out).
-        The relevance floor reads a hundred per search and nothing else: payloads and BM25 vectors
-        were most of the read's cost (the binding converts every field to Python under the GIL)."""
+        """Each chunk's embedding by Haystack id, as :meth:`get` gives it, unknown ids left out: what the
+        relevance floor reads per search, without the payloads and BM25 vectors that cost most."""
         by_point = {point_id(i): i for i in ids}
         hits = self._retrieve(list(by_point), list(self.dense_names), with_payload=False) if by_point else []
-        out: dict[str, list[float]] = {}
-        for hit in hits:
-            vector = hit.dense + hit.e5 if hit.dense is not None and hit.e5 is not None else hit.dense
-            if vector is not None and hit.id in by_point:
-                out[by_point[hit.id]] = vector
-        return out
+        vectors = {by_point[hit.id]: _embedding(hit) for hit in hits if hit.id in by_point}
+        return {chunk_id: vector for chunk_id, vector in vectors.items() if vector is not None}
 
     def delete_by_filter(self, filters: dict[str, Any]) -> int:
         """Delete the chunks matching ``filters`` (which must not be empty); returns how many."""
@@ -377,10 +372,15 @@ class ChunkStore(ABC):
             id=str(payload.get("id", hit.id)),
             content=payload.get("content"),
             meta=dict(payload.get("meta") or {}),
-            embedding=hit.dense + hit.e5 if hit.dense is not None and hit.e5 is not None else hit.dense,
+            embedding=_embedding(hit),
             sparse_embedding=sparse,
             score=score,
         )
+
+
+def _embedding(hit: Hit) -> list[float] | None:
+    """A chunk's Haystack embedding: MiniLM's vector, then e5's after it when the KB holds both."""
+    return hit.dense + hit.e5 if hit.dense is not None and hit.e5 is not None else hit.dense
 
 
 def _json_default(value: Any) -> Any:

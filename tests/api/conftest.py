@@ -61,6 +61,11 @@ def make_keys(target: Path | Settings) -> dict[str, str]:
         }
 
 
+def catalog_env(settings: Settings) -> dict[str, str]:
+    """The environment a ``kb`` command needs to open the catalog of ``settings`` (none for SQLite)."""
+    return {"KB_CATALOG_URL": settings.catalog_url} if settings.catalog_url else {}
+
+
 class Deployments:
     """Settings for KB folders on one catalog backend: the SQLite file in the folder, or on PostgreSQL
     a database of its own per folder (a folder's index belongs to one catalog, so two folders in one
@@ -80,7 +85,7 @@ class Deployments:
 
     def env(self, settings: Settings) -> dict[str, str]:
         """The environment a ``kb`` command needs to open this deployment's catalog."""
-        return {"KB_CATALOG_URL": settings.catalog_url} if settings.catalog_url else {}
+        return catalog_env(settings)
 
     def close(self) -> None:
         """Drop the databases in the background: DROP DATABASE waits for a checkpoint (seconds on a busy
@@ -166,8 +171,7 @@ def exchange_source_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Set
 def _ingest_good(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path:
     corpus = tmp_path_factory.mktemp("exchange-corpus") / "good"
     shutil.copytree(FIXTURES / "good", corpus)
-    env = {"KB_CATALOG_URL": settings.catalog_url} if settings.catalog_url else {}
-    result = run_cli("ingest", str(corpus), "--kb-dir", str(settings.kb_dir), env=env)
+    result = run_cli("ingest", str(corpus), "--kb-dir", str(settings.kb_dir), env=catalog_env(settings))
     assert result.exit_code == 0, result.output
     return settings.kb_dir
 

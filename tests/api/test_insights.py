@@ -19,7 +19,7 @@ from kb.catalog import Catalog
 from kb.catalog.tables import usage_events
 from kb.settings import Settings
 from search.api import create_app
-from tests.api.conftest import bearer, both_catalogs
+from tests.api.conftest import bearer, both_catalogs, catalog_env
 from tests.e2e.conftest import run_cli
 
 pytestmark = [pytest.mark.slow, both_catalogs]
@@ -93,7 +93,6 @@ def test_nothing_personal_is_stored_and_the_cli_reads_the_same(used: Used) -> No
     stored = json.dumps([dict(r) for r in rows])
     for secret in [*keys.values(), *key_ids, "testclient", "127.0.0.1"]:
         assert secret not in stored
-    env = {"KB_CATALOG_URL": settings.catalog_url} if settings.catalog_url else {}
-    result = run_cli("insights", "--json", "--kb-dir", str(settings.kb_dir), env=env)
+    result = run_cli("insights", "--json", "--kb-dir", str(settings.kb_dir), env=catalog_env(settings))
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["totals"]["download"] == 1

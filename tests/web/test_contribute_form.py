@@ -52,37 +52,27 @@ def test_contribute_form_shows_errors_next_to_fields(web: TestClient, web_keys: 
     no_file = web.post("/contribute", data=form_fields(key=web_keys["haryana"]), headers=HTML)
     assert "Choose the file" in field_error(BeautifulSoup(no_file.text, "html.parser"), "file")
 
-    wrong_state = web.post(
-        "/contribute",
-        data={**form_fields(key=web_keys["jk"], type="case_study", sector="urban_development"), "states": ["Haryana"]},
-        files={"file": ("permits.md", NOTE, "text/markdown")},
-        headers=HTML,
-    )
-    assert "only for Jammu and Kashmir" in field_error(BeautifulSoup(wrong_state.text, "html.parser"), "states")
+    wrong_state = _post_case_study(web, key=web_keys["jk"])
+    assert "only for Jammu and Kashmir" in field_error(wrong_state, "states")
 
-    taken = web.post(
-        "/contribute",
-        data={
-            **form_fields(
-                key=web_keys["haryana"], id="haryana-cm-window", type="case_study", sector="urban_development"
-            ),
-            "states": ["Haryana"],
-        },
-        files={"file": ("permits.md", NOTE, "text/markdown")},
-        headers=HTML,
-    )
-    assert "already exists" in field_error(BeautifulSoup(taken.text, "html.parser"), "id")
+    taken = _post_case_study(web, key=web_keys["haryana"], id="haryana-cm-window")
+    assert "already exists" in field_error(taken, "id")
 
-    mismatch = web.post(
+    mismatch = _post_case_study(web, key=web_keys["haryana"], file=("permits.pdf", NOTE, "application/pdf"))
+    assert field_error(mismatch, "file")
+
+
+def _post_case_study(
+    web: TestClient, *, file: tuple[str, bytes, str] = ("permits.md", NOTE, "text/markdown"), **fields: object
+) -> BeautifulSoup:
+    """The form page the server answers to an urban-development case study for Haryana with ``fields``."""
+    response = web.post(
         "/contribute",
-        data={
-            **form_fields(key=web_keys["haryana"], type="case_study", sector="urban_development"),
-            "states": ["Haryana"],
-        },
-        files={"file": ("permits.pdf", NOTE, "application/pdf")},
+        data={**form_fields(type="case_study", sector="urban_development", **fields), "states": ["Haryana"]},
+        files={"file": file},
         headers=HTML,
     )
-    assert field_error(BeautifulSoup(mismatch.text, "html.parser"), "file")
+    return BeautifulSoup(response.text, "html.parser")
 
 
 def test_contribute_then_follow_the_job_and_find_the_document(web: TestClient, web_keys: dict[str, str]) -> None:

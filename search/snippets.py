@@ -21,8 +21,10 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from functools import lru_cache
 
+from kb.store.bm25 import ANY_INDIAN, NATIVE_DIGITS, WORD_CHARS, is_indian, normalise_word
 from kb.store.bm25 import WORD as _WORD
-from kb.store.bm25 import is_indian, normalise_word
+
+_WORD_CHAR = re.compile(f"[{WORD_CHARS}]")
 
 STOPWORDS = frozenset(
     (
@@ -66,17 +68,107 @@ def _matches(word: str, rule: tuple[str, str, bool]) -> bool:
     return word == term or (by_prefix and word.startswith(prefix))
 
 
-def find_highlights(text: str, terms: list[str], phrases: Sequence[Sequence[str]] = ()) -> list[tuple[int, int]]:
+def find_highlights(text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] = ()) -> list[tuple[int, int]]:
     """Offsets of words in ``text`` that match a query term (exactly or by stem prefix), and of runs of
     consecutive words that match a phrase word by word (the thesaurus's synonyms: ``record of rights``
-    is highlighted as one span, never ``of`` alone).
-
-    A rule finds its words by a binary search among the text's distinct words (sorted), and a phrase
-    is tried only where its first word occurs: a results page highlights some forty passages against
-    a query and its synonyms, and this was half of a search's Python time when every word met every
-    rule."""
+    is highlighted as one span, never ``of`` alone)."""
     if not terms and not phrases:
         return []
+    return _highlighter(tuple(terms), tuple(tuple(p) for p in phrases))(text)
+
+
+@lru_cache(maxsize=256)  # a results page highlights some forty passages against the same query
+def _highlighter(terms: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> _Highlighter:
+    return _Highlighter(terms, phrases)
+
+
+class _Highlighter:
+    """One query's highlighting rules, compiled once and applied to each passage of a results page.
+
+    Why a pattern: tokenising every word of every passage in Python was most of a search's result
+    shaping (7.7 ms of a search at a million chunks). The pattern finds, in C, only the places where
+    one of the rules' literals (a term, or its stem prefix) occurs in the lower-cased passage; a place
+    inside a word is skipped, and the word that starts there is checked exactly as the word-by-word
+    way checks it (an Indian-script word in its spelling-neutral form, native digits read as ASCII
+    ones); a phrase is followed word by word from its first word. An Indian query word needs every
+    word's normal form, so a passage with Indian-script text is then highlighted word by word
+    (:func:`tokenised_highlights`).
+    The two agree on every passage of ``content/`` (tests/test_highlighter.py); they could differ
+    only on a word that starts with a zero-width joiner or a nukta before a Latin letter.
+    """
+
+    def __init__(self, terms: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> None:
+        self.terms = terms
+        self.phrases = phrases
+        # an Indian-script query word (a Hindi query, or the thesaurus's Hindi synonyms of an English
+        # one) matches only Indian-script words: in a passage without any, such rules are left out
+        # (a phrase's words in their normal form: native digits are ASCII ones there)
+        normal_phrases = [[_normal(w) for w in phrase] for phrase in phrases if phrase]
+        self.indian = any(is_indian(word) for word in [*terms, *(w for p in normal_phrases for w in p)])
+        self.rules = [_matcher(t) for t in terms if not is_indian(t)]
+        self.phrase_rules = [[_matcher(w) for w in p] for p in normal_phrases if not any(map(is_indian, p))]
+        starts = [*self.rules, *(rules[0] for rules in self.phrase_rules)]
+        literals = {prefix if by_prefix else term for term, prefix, by_prefix in starts}
+        # the literals alone, searched in the lower-cased passage: a word-character class (every
+        # combining mark: hundreds of ranges) or IGNORECASE in the pattern made it as slow as tokenising
+        alternatives = "|".join(map(re.escape, sorted(literals, key=len, reverse=True)))
+        self.pattern = re.compile(alternatives) if literals else None
+
+    def __call__(self, text: str) -> list[tuple[int, int]]:
+        lowered = text.lower()
+        indian = ANY_INDIAN.search(text) is not None
+        if (self.indian and indian) or len(lowered) != len(text):
+            return tokenised_highlights(text, self.terms, self.phrases)  # (same length: same offsets)
+        if self.pattern is None:
+            return []
+        if indian:
+            lowered = lowered.translate(NATIVE_DIGITS)  # one for one, as the normal form reads them
+        spans: list[tuple[int, int]] = []
+        for found in self.pattern.finditer(lowered):
+            start = found.start()
+            if start and _WORD_CHAR.match(lowered, start - 1):
+                continue  # inside a word, not at its start
+            word, end = _word_at(text, lowered, start, indian)
+            if any(_matches(word, rule) for rule in self.rules):
+                spans.append((start, end))
+            for rules in self.phrase_rules:
+                if _matches(word, rules[0]):
+                    phrase_end = _phrase_end(text, lowered, end, rules[1:], indian)
+                    if phrase_end is not None:
+                        spans.append((start, phrase_end))
+        return _merged(spans)
+
+
+def _word_at(text: str, lowered: str, start: int, indian: bool) -> tuple[str, int]:
+    """The normal form of the word starting at ``start`` (a literal begins there: there is one), and
+    where it ends."""
+    token = _WORD.match(lowered, start)
+    assert token is not None
+    end = token.end()
+    if indian and is_indian(text[start:end]):
+        return _normal(text[start:end]), end
+    return token.group(), end
+
+
+def _phrase_end(text: str, lowered: str, position: int, rules: list[tuple[str, str, bool]], indian: bool) -> int | None:
+    """Where the words after ``position`` end if they match ``rules`` one by one, else None."""
+    for rule in rules:
+        following = _WORD.search(lowered, position)
+        if following is None:
+            return None
+        word, position = _word_at(text, lowered, following.start(), indian)
+        if not _matches(word, rule):
+            return None
+    return position
+
+
+def tokenised_highlights(
+    text: str, terms: Sequence[str], phrases: Sequence[Sequence[str]] = ()
+) -> list[tuple[int, int]]:
+    """:func:`find_highlights` word by word, every word in its normal form (Indian-script passages).
+
+    A rule finds its words by a binary search among the text's distinct words (sorted), and a phrase
+    is tried only where its first word occurs."""
     words = list(_WORD.finditer(text))
     normal = [_normal(m.group()) for m in words]
     positions: dict[str, list[int]] = {}
@@ -121,7 +213,7 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def make_snippet(
-    text: str, terms: list[str], *, width: int = 300, phrases: Sequence[Sequence[str]] = ()
+    text: str, terms: Sequence[str], *, width: int = 300, phrases: Sequence[Sequence[str]] = ()
 ) -> tuple[str, list[tuple[int, int]]]:
     """The ``width``-character window of ``text`` with the most query terms (and ``phrases``, see
     :func:`find_highlights`), and their offsets in it."""

@@ -66,7 +66,8 @@ def _range(first: int, last: int) -> str:
 
 # A word is a run of letters, digits and the combining marks (vowel signs, virama, nukta, anusvara)
 # that belong to them, plus the zero-width (non-)joiners inside Bengali, Malayalam and Urdu words.
-WORD = re.compile(rf"[\w{_mark_class()}\u200c\u200d]+")
+WORD_CHARS = rf"\w{_mark_class()}\u200c\u200d"  # the inside of a regex class: WORD's characters
+WORD = re.compile(f"[{WORD_CHARS}]+")
 
 INDIAN_SCRIPTS = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x0900, 0x0D7F), (0x1CD0, 0x1CFF), (0xA8E0, 0xA8FF))
 _FOLD = str.maketrans(
@@ -87,11 +88,11 @@ _FOLD = str.maketrans(
         **{chr(cp): None for cp in (*range(0x064B, 0x0660), 0x0670)},  # Arabic vowel marks (harakat)
     }
 )
-_DIGITS = str.maketrans(
+NATIVE_DIGITS = str.maketrans(
     {chr(cp): str(unicodedata.digit(chr(cp))) for lo, hi in INDIAN_SCRIPTS for cp in range(lo, hi + 1)
      if unicodedata.category(chr(cp)) == "Nd"}
 )  # fmt: skip
-_ANY_INDIAN = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in INDIAN_SCRIPTS) + "]")  # digits too
+ANY_INDIAN = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in INDIAN_SCRIPTS) + "]")  # digits too
 _ALPHABET = "bcdfghjklmnpqrtvwxz"  # consonants without s and y: Snowball leaves such tokens alone
 _SPAN = len(_ALPHABET) ** 3
 
@@ -105,7 +106,7 @@ def is_indian(word: str) -> bool:
 
 def normalise_word(word: str) -> str:
     """The spelling-neutral form of an Indian-script word (also used by the snippet highlighter)."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", word).translate(_FOLD)).translate(_DIGITS)
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", word).translate(_FOLD)).translate(NATIVE_DIGITS)
 
 
 STOPWORDS_INDIAN = frozenset(
@@ -135,9 +136,9 @@ def _token(match: re.Match[str]) -> str:
 
 def prepare_text(text: str) -> str:
     """``text`` with each Indian-script word replaced by its code token (see the module docstring)."""
-    if not _ANY_INDIAN.search(text):  # nothing to replace or translate (the relevance floor tokenises ~2,000
+    if not ANY_INDIAN.search(text):  # nothing to replace or translate (the relevance floor tokenises ~2,000
         return text  # passages a search, nearly all English: measured 86 -> 48 ms a search at 10k chunks)
-    return WORD.sub(_token, text.translate(_DIGITS))
+    return WORD.sub(_token, text.translate(NATIVE_DIGITS))
 
 
 class Bm25Encoder:

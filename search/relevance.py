@@ -54,12 +54,21 @@ class Evidence:
         return self.coverage >= terms_floor
 
 
-def cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    """Dot product: both vectors are unit length (MiniLM and e5 outputs are normalised). In numpy:
-    the floor takes some sixty per search, and a Python loop over 384 pairs held the GIL twice as long."""
-    if len(a) != len(b):
-        raise ValueError(f"vectors of {len(a)} and {len(b)} dimensions")
-    return float(np.dot(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)))
+def cosines(query: Sequence[float] | None, vectors: Sequence[Sequence[float]], part: slice) -> list[float | None]:
+    """Each vector's ``part`` dotted with ``query`` (both unit length: MiniLM and e5 outputs are
+    normalised), None where there is no query or the part is empty. One matrix product for all of a
+    search's candidate documents: a numpy call per document converted the query a hundred times."""
+    out: list[float | None] = [None] * len(vectors)
+    present = [i for i, vector in enumerate(vectors) if query is not None and len(vector[part])]
+    if query is None or not present:
+        return out
+    # float32, as the index stores them: converting the lists is most of the cost, and half as slow
+    matrix = np.array([vectors[i][part] for i in present], dtype=np.float32)  # unequal lengths: ValueError
+    if matrix.shape[1] != len(query):
+        raise ValueError(f"vectors of {matrix.shape[1]} and {len(query)} dimensions")
+    for i, value in zip(present, (matrix @ np.asarray(query, dtype=np.float32)).tolist(), strict=True):
+        out[i] = value
+    return out
 
 
 def coverage(concepts: Sequence[frozenset[int]], found: set[int]) -> float:
@@ -109,17 +118,12 @@ class PassageTerms:
 
 def evidence(
     terms: PassageTerms,
-    dense: Sequence[float] | None,
     concepts: Sequence[frozenset[int]],
     passages: Sequence[Document],
-    vector: Sequence[float] | None,
     *,
-    e5: Sequence[float] | None = None,
-    e5_vector: Sequence[float] | None = None,
+    cosine: float | None,
+    e5_cosine: float | None = None,
 ) -> Evidence:
-    """Evidence for one document from its best ``passages`` (best first) and the best one's ``vector``
-    (MiniLM's, for the query's ``dense``) and ``e5_vector`` (for the query's ``e5``)."""
-    found = terms(passages)
-    similarity = cosine(dense, vector) if dense is not None and vector else None
-    e5_similarity = cosine(e5, e5_vector) if e5 is not None and e5_vector else None
-    return Evidence(cosine=similarity, coverage=coverage(concepts, found), e5_cosine=e5_similarity)
+    """Evidence for one document from its best ``passages`` (best first) and the best one's cosines
+    with the query (MiniLM's; e5's with ``KB_DENSE_MODEL=minilm+e5``; see :func:`cosines`)."""
+    return Evidence(cosine=cosine, coverage=coverage(concepts, terms(passages)), e5_cosine=e5_cosine)

@@ -28,7 +28,7 @@ from search.facets import FACETS, FacetCounts, chosen_values, filtered_on, relax
 from search.grouping import PASSAGES_PER_DOCUMENT, DocumentGroup, group_facets, group_hits, hit_counts, shape_result
 from search.query_cache import QueryVectorCache
 from search.query_pool import QueryPool
-from search.relevance import Evidence, PassageTerms, evidence
+from search.relevance import Evidence, PassageTerms, cosines, evidence
 from search.schemas import (
     SearchFilters,
     SearchRequest,
@@ -159,28 +159,25 @@ class Searcher:
 
     def judge(self, groups: list[DocumentGroup], run: QueryRun) -> list[Evidence]:
         """The floor's evidence per document (search.relevance), one vector read for all of them."""
-        vectors: dict[str, list[float]] = {}
         dense = run.dense if run.dense_reads_query else None
-        if (dense is not None or run.e5 is not None) and groups:
-            ids = [g.hits[0].document.id for g in groups]
-            vectors = self.store.dense_vectors(ids)
+        ids = [g.hits[0].document.id for g in groups]
+        read = self.store.dense_vectors(ids) if (dense is not None or run.e5 is not None) and groups else {}
+        vectors = [read.get(i, []) for i in ids]
         # minilm+e5 stores both halves in one embedding: MiniLM's first, e5's after it
         width = self.store.dense_dim
+        minilm = cosines(dense, vectors, slice(0, width))
+        e5 = cosines(run.e5, vectors, slice(width, None))
         found = []
-        for group in groups:
+        for group, minilm_cosine, e5_cosine in zip(groups, minilm, e5, strict=True):
             best = group.hits[0].document
+            passages = [h.document for h in group.hits[:PASSAGES_PER_DOCUMENT]]
             # MiniLM judges where it reads both sides; e5 where either is in an Indian script (its
             # cosine of English gibberish with English text is as high as of a real match)
             english = dense is not None and chunk_is_latin(best.meta, best.content or "")
-            vector = vectors.get(best.id, [])
-            passages = [h.document for h in group.hits[:PASSAGES_PER_DOCUMENT]]
-            found.append(
-                evidence(self.passage_terms, dense, run.concepts, passages, vector[:width])
-                if english or run.e5 is None
-                else evidence(
-                    self.passage_terms, None, run.concepts, passages, None, e5=run.e5, e5_vector=vector[width:]
-                )
-            )
+            if english or run.e5 is None:
+                found.append(evidence(self.passage_terms, run.concepts, passages, cosine=minilm_cosine))
+            else:
+                found.append(evidence(self.passage_terms, run.concepts, passages, cosine=None, e5_cosine=e5_cosine))
         return found
 
     def candidates(

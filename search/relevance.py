@@ -106,7 +106,7 @@ class PassageTerms:
         if not missing:
             return found
         texts = [f"{p.meta.get('title') or ''}\n{p.content or ''}" for p in missing]
-        computed = [frozenset(sparse.indices) for sparse in self.bm25.embed_documents(texts)]
+        computed = self.bm25.term_ids(texts)
         with self._lock:
             for passage, terms in zip(missing, computed, strict=True):
                 self._terms[passage.id] = terms

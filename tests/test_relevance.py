@@ -23,3 +23,16 @@ def test_each_documents_part_is_dotted_with_the_query() -> None:
 def test_vectors_of_another_width_are_an_error() -> None:
     with pytest.raises(ValueError, match="dimensions"):
         cosines([1.0, 0.0], [[1.0, 0.0, 0.0]], slice(0, None))
+
+
+def test_a_passages_term_ids_are_those_it_is_indexed_with() -> None:
+    """The floor's words of a passage (Bm25Encoder.term_ids) are its BM25 vector's terms, in every script."""
+    from kb.store import Bm25Encoder
+    from tests.test_highlighter import passages
+
+    encoder = Bm25Encoder()
+    texts = passages()
+    assert any("अ" in t for t in texts)  # Hindi paragraphs too
+    indexed = [frozenset(v.indices) for v in encoder.embed_documents(texts)]
+    assert encoder.term_ids(texts) == indexed
+    assert encoder.term_ids(["the of and"]) == [frozenset()]

@@ -167,6 +167,12 @@ class Bm25Encoder:
         """Term-frequency weights for chunks to index (one vector per text, possibly empty)."""
         return [_plain(self._model.embed_document(prepare_text(text))) for text in texts]
 
+    def term_ids(self, texts: list[str]) -> list[frozenset[int]]:
+        """The distinct BM25 term ids of each text (what the relevance floor compares with a query's):
+        the query encoding gives the same ids as :meth:`embed_documents` without weighing them, and no
+        floats are copied; a fifth less time for the hundred passages a search judges."""
+        return [frozenset(self._model.embed_query(prepare_text(text)).indices) for text in texts]
+
     def embed_query(self, text: str) -> SparseVector:
         """Weight 1.0 per distinct query term; empty for a query of stop-words only."""
         return _plain(self._model.embed_query(prepare_text(text)))

@@ -35,7 +35,7 @@ def mcp_command(kb_dir: Path | None) -> None:
 
     from search.assistant import AssistantService
     from search.mcp import build_server
-    from search.mcp.server import Warming
+    from search.mcp.server import WARM_UP_WAIT_SECONDS, Warming
 
     settings = make_settings(kb_dir)
     if settings.torch_threads == 0:
@@ -80,5 +80,9 @@ def mcp_command(kb_dir: Path | None) -> None:
                     group.cancel_scope.cancel()
 
         anyio.run(serve)
+        # the client has gone (stdin closed); let the model finish loading before the process ends:
+        # exiting while onnxruntime or torch is still starting its threads aborted it ("terminate
+        # called without an active exception", exit status -6 instead of 0, seen under load)
+        warming.done.wait(WARM_UP_WAIT_SECONDS)
         if warming.error is not None:
             raise warming.error
